@@ -1,0 +1,62 @@
+// RopeBuffer: float32s that live in wasm memory, for zero-copy apply calls.
+import { RopeError } from './errors.js';
+
+const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+export class RopeBuffer {
+  #lib;
+  #ptr;
+  #length;
+
+  /** @internal Use RopeLibrary.alloc. */
+  constructor(lib, ptr, length, token) {
+    if (token !== RopeBuffer.#token) throw new RopeError('INVALID_TYPE', 'RopeBuffer is created by lib.alloc(length), not new');
+    this.#lib = lib;
+    this.#ptr = ptr;
+    this.#length = length;
+  }
+
+  static #token = Symbol('RopeBuffer');
+
+  /** @internal */
+  static create(lib, ptr, length) {
+    return new RopeBuffer(lib, ptr, length, RopeBuffer.#token);
+  }
+
+  get length() {
+    return this.#length;
+  }
+
+  get disposed() {
+    return this.#ptr === 0;
+  }
+
+  /** A fresh Float32Array view of the buffer; build a new one after any call that may grow memory. */
+  view() {
+    this.#check('buffer.view()');
+    return new Float32Array(this.#lib._heapBuffer(), this.#ptr, this.#length);
+  }
+
+  dispose() {
+    if (this.#ptr === 0) return;
+    this.#lib._freeBuffer(this, this.#ptr);
+    this.#ptr = 0;
+  }
+
+  [disposeSymbol]() {
+    this.dispose();
+  }
+
+  #check(what) {
+    if (this.#ptr === 0) throw new RopeError('DISPOSED', `${what}: this RopeBuffer has been disposed`, { argument: 'buffer' });
+  }
+
+  /** @internal The wasm address, after checking the buffer belongs to `lib` and is alive. */
+  static _addressIn(buffer, lib, name) {
+    if (buffer.#lib !== lib) {
+      throw new RopeError('FOREIGN_BUFFER', `${name} is a RopeBuffer of another rope-wasm library instance; use one from this library's alloc()`, { argument: name });
+    }
+    if (buffer.#ptr === 0) throw new RopeError('DISPOSED', `${name} is a RopeBuffer that has been disposed`, { argument: name });
+    return buffer.#ptr;
+  }
+}

@@ -1,0 +1,273 @@
+// Rope: one configured rotary embedding. Validates every call in JS before any wasm
+// memory is touched, then calls the core once and turns a status into a RopeError.
+import { RopeBuffer } from './buffer.js';
+import { RopeError, fail, throwStatus } from './errors.js';
+import { configToCore, normalizeConfig } from './config.js';
+import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf } from './validate.js';
+
+const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+const ORDERS = ['token-major', 'head-major'];
+const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
+const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
+const MAX_HEADS = 1 << 20;
+
+// A tensor argument resolved to a wasm address: either a RopeBuffer (or a view of this
+// library's heap), used in place, or a Float32Array to copy in and out.
+function resolveTensor(x, name, lib) {
+  if (x instanceof RopeBuffer) return { ptr: RopeBuffer._addressIn(x, lib, name), length: x.length, array: null };
+  if (x instanceof Float32Array) {
+    if (x.buffer === lib._heapBuffer()) return { ptr: x.byteOffset, length: x.length, array: null };
+    return { ptr: 0, length: x.length, array: x };
+  }
+  return fail('INVALID_TYPE', name, 'must be a Float32Array or a RopeBuffer', x);
+}
+
+// positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
+function resolvePositions(positions, tokens) {
+  if (positions === undefined) return { start: 0, list: null };
+  if (typeof positions === 'number') {
+    checkInteger(positions, 'options.positions', 'POSITION_INVALID', { min: INT32_MIN, max: INT32_MAX });
+    if (tokens > 0 && positions + tokens - 1 > INT32_MAX) {
+      fail('POSITION_INVALID', 'options.positions', `plus ${tokens - 1} (the last token) must be <= ${INT32_MAX}`, positions);
+    }
+    return { start: positions, list: null };
+  }
+  if (positions instanceof Int32Array || Array.isArray(positions)) {
+    if (positions.length !== tokens) {
+      fail('POSITION_INVALID', 'options.positions', `must have one position per token (${tokens})`, positions);
+    }
+    if (Array.isArray(positions)) {
+      for (let i = 0; i < positions.length; i++) {
+        const p = positions[i];
+        if (typeof p !== 'number' || !Number.isInteger(p) || p < INT32_MIN || p > INT32_MAX) {
+          fail('POSITION_INVALID', `options.positions[${i}]`, `must be an integer in [${INT32_MIN}, ${INT32_MAX}]`, p);
+        }
+      }
+    }
+    return { start: 0, list: positions };
+  }
+  return fail('POSITION_INVALID', 'options.positions', 'must be a number, an Int32Array or an array of integers', positions);
+}
+
+// The sequence length a call without seqLen uses: its largest position + 1 (at least 1).
+function defaultSeqLen(pos, tokens) {
+  let max = pos.start + tokens - 1;
+  if (pos.list) {
+    max = -1;
+    for (let i = 0; i < pos.list.length; i++) if (pos.list[i] > max) max = pos.list[i];
+  }
+  return Math.max(1, max + 1);
+}
+
+export class Rope {
+  #lib;
+  #m;
+  #handle;
+  #cfg;
+  #pairs;
+  // The sequence length of the last call (what dynamic/longrope frequencies follow).
+  #seqLenInForce = 1;
+
+  static #token = Symbol('Rope');
+
+  /** @internal Use RopeLibrary.createRope. */
+  constructor(lib, module, cfg, handle, token) {
+    if (token !== Rope.#token) throw new RopeError('INVALID_TYPE', 'Rope is created by lib.createRope(config), not new');
+    this.#lib = lib;
+    this.#m = module;
+    this.#cfg = cfg;
+    this.#handle = handle;
+    this.#pairs = cfg.rotaryDim / 2;
+  }
+
+  /** @internal */
+  static _create(lib, module, config) {
+    const cfg = normalizeConfig(config);
+    // The out-slot for the handle, plus the longrope factor arrays when there are any.
+    const factors = cfg.scaling && cfg.scaling.shortFactor ? cfg.scaling.shortFactor.length : 0;
+    const bytes = 8 + 16 * factors;
+    const tmp = lib._malloc(bytes, 'createRope');
+    let handle = 0;
+    try {
+      let ptrs = [0, 0];
+      if (factors > 0) {
+        const f64 = new Float64Array(lib._heapBuffer(), tmp + 8, 2 * factors);
+        f64.set(cfg.scaling.shortFactor, 0);
+        f64.set(cfg.scaling.longFactor, factors);
+        ptrs = [tmp + 8, tmp + 8 + 8 * factors];
+      }
+      const status = module.create(configToCore(cfg, ptrs), tmp);
+      handle = new Uint32Array(lib._heapBuffer(), tmp, 1)[0];
+      if (status !== 0) throwStatus(status, 'createRope');
+    } finally {
+      module._free(tmp);
+    }
+    const rope = new Rope(lib, module, cfg, handle, Rope.#token);
+    lib._track(rope, 'rope', handle);
+    return rope;
+  }
+
+  get headDim() { return this.#cfg.headDim; }
+  get rotaryDim() { return this.#cfg.rotaryDim; }
+  get base() { return this.#cfg.base; }
+  get layout() { return this.#cfg.layout; }
+  get scaling() { return this.#cfg.scaling; }
+  get disposed() { return this.#handle === 0; }
+
+  /** The rotaryDim/2 frequencies in use (a copy). */
+  get invFreq() {
+    this.#check('invFreq');
+    const ptr = this.#m.invFreqPtr(this.#handle);
+    return new Float64Array(this.#lib._heapBuffer(), ptr, this.#pairs).slice();
+  }
+
+  /** The factor cos and sin are scaled by (1 unless scaling says otherwise). */
+  get attentionFactor() {
+    this.#check('attentionFactor');
+    return this.#m.attentionFactor(this.#handle);
+  }
+
+  /** Bytes of the cos/sin cache now (table, scratch and per-pair state). */
+  get cacheBytes() {
+    this.#check('cacheBytes');
+    return this.#m.cacheBytes(this.#handle);
+  }
+
+  /**
+   * Per-pair frequencies at a sequence length (default: the one in force now for types
+   * that depend on it, else 1): base frequency, the scaled frequency in use, wavelength
+   * 2*pi/freq, the yarn/llama3 interpolation weight (NaN for other types), and the
+   * attention factor. Computed by the core; does not change the rope's state.
+   */
+  frequencies(options = {}) {
+    this.#check('frequencies');
+    checkObject(options, 'options');
+    checkKeys(options, ['seqLen'], 'options');
+    const seqLen = options.seqLen === undefined ? Math.max(1, this.#seqLenInForce) : this.#seqLen(options.seqLen);
+    const n = this.#pairs;
+    const ptr = this.#lib._malloc(8 * (4 * n + 1), 'frequencies');
+    try {
+      const status = this.#m.pairInfo(this.#handle, seqLen, ptr);
+      if (status !== 0) throwStatus(status, 'frequencies');
+      const raw = new Float64Array(this.#lib._heapBuffer(), ptr, 4 * n + 1);
+      const out = { baseFreq: new Float64Array(n), freq: new Float64Array(n), wavelength: new Float64Array(n),
+        interpWeight: new Float64Array(n), attentionFactor: raw[4 * n] };
+      for (let i = 0; i < n; i++) {
+        out.baseFreq[i] = raw[4 * i];
+        out.freq[i] = raw[4 * i + 1];
+        out.wavelength[i] = raw[4 * i + 2];
+        out.interpWeight[i] = raw[4 * i + 3];
+      }
+      return out;
+    } finally {
+      this.#m._free(ptr);
+    }
+  }
+
+  /** Rotates x in place (x: [tokens, heads, headDim] or [heads, tokens, headDim]). */
+  apply(x, options) {
+    this.#check('apply');
+    const o = this.#options(options, APPLY_KEYS, 'numHeads');
+    const t = resolveTensor(x, 'x', this.#lib);
+    const tokens = this.#tokens(t.length, o.numHeads, 'x', 'options.numHeads');
+    const pos = resolvePositions(o.positions, tokens);
+    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
+    const seqLen = this.#seqLen(o.seqLen);
+    if (tokens === 0) return;
+    // All scratch first (it may grow memory), then fresh views for the copies.
+    const posBytes = pos.list ? 4 * tokens : 0;
+    const copyBytes = t.array ? 4 * t.length : 0;
+    let scratch = 0;
+    if (posBytes + copyBytes > 0) scratch = this.#lib._scratch(posBytes + copyBytes, 'apply');
+    const heap = this.#lib._heapBuffer();
+    const posPtr = pos.list ? scratch : 0;
+    if (pos.list) new Int32Array(heap, posPtr, tokens).set(pos.list);
+    let ptr = t.ptr;
+    if (t.array) {
+      ptr = scratch + posBytes;
+      new Float32Array(heap, ptr, t.length).set(t.array);
+    }
+    const status = this.#m.apply(this.#handle, ptr, t.length, o.numHeads, order, posPtr, pos.start, inverse, seqLen);
+    if (status !== 0) throwStatus(status, 'apply');
+    this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
+    if (t.array) t.array.set(new Float32Array(this.#lib._heapBuffer(), ptr, t.length));
+  }
+
+  /** Rotates q (numHeads heads) and k (numKvHeads heads) in place, one cos/sin lookup for both. */
+  applyQK(q, k, options) {
+    this.#check('applyQK');
+    const o = this.#options(options, APPLY_QK_KEYS, 'numHeads');
+    checkInteger(o.numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    const tq = resolveTensor(q, 'q', this.#lib);
+    const tk = resolveTensor(k, 'k', this.#lib);
+    if (q === k || (tq.array === null && tk.array === null && tq.ptr < tk.ptr + 4 * tk.length && tk.ptr < tq.ptr + 4 * tq.length)) {
+      throw new RopeError('ALIASED_TENSORS', 'q and k must be different tensors (they share memory)', { argument: 'k' });
+    }
+    const tokens = this.#tokens(tq.length, o.numHeads, 'q', 'options.numHeads');
+    const kTokens = this.#tokens(tk.length, o.numKvHeads, 'k', 'options.numKvHeads');
+    if (tokens !== kTokens) {
+      fail('TOKEN_COUNT_MISMATCH', 'k', `must hold as many tokens as q (${tokens}) with numKvHeads ${o.numKvHeads}; it holds ${kTokens}`, k);
+    }
+    const pos = resolvePositions(o.positions, tokens);
+    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
+    const seqLen = this.#seqLen(o.seqLen);
+    if (tokens === 0) return;
+    const posBytes = pos.list ? 4 * tokens : 0;
+    const qBytes = tq.array ? 4 * tq.length : 0;
+    const kBytes = tk.array ? 4 * tk.length : 0;
+    let scratch = 0;
+    if (posBytes + qBytes + kBytes > 0) scratch = this.#lib._scratch(posBytes + qBytes + kBytes, 'applyQK');
+    const heap = this.#lib._heapBuffer();
+    const posPtr = pos.list ? scratch : 0;
+    if (pos.list) new Int32Array(heap, posPtr, tokens).set(pos.list);
+    const qPtr = tq.array ? scratch + posBytes : tq.ptr;
+    const kPtr = tk.array ? scratch + posBytes + qBytes : tk.ptr;
+    if (tq.array) new Float32Array(heap, qPtr, tq.length).set(tq.array);
+    if (tk.array) new Float32Array(heap, kPtr, tk.length).set(tk.array);
+    const status = this.#m.applyQK(this.#handle, qPtr, tq.length, kPtr, tk.length, o.numHeads, o.numKvHeads,
+      order, posPtr, pos.start, inverse, seqLen);
+    if (status !== 0) throwStatus(status, 'applyQK');
+    this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
+    const after = this.#lib._heapBuffer();
+    if (tq.array) tq.array.set(new Float32Array(after, qPtr, tq.length));
+    if (tk.array) tk.array.set(new Float32Array(after, kPtr, tk.length));
+  }
+
+  dispose() {
+    if (this.#handle === 0) return;
+    this.#lib._untrack(this);
+    this.#m.destroy(this.#handle);
+    this.#handle = 0;
+  }
+
+  [disposeSymbol]() {
+    this.dispose();
+  }
+
+  #check(what) {
+    if (this.#handle === 0) throw new RopeError('DISPOSED', `${what}: this Rope has been disposed`, { argument: 'rope' });
+  }
+
+  #options(options, keys, required) {
+    checkObject(options, 'options');
+    checkKeys(options, keys, 'options');
+    checkInteger(options[required], `options.${required}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    return options;
+  }
+
+  #tokens(length, heads, name, headsName) {
+    const perToken = heads * this.#cfg.headDim;
+    if (length % perToken !== 0) {
+      fail('LENGTH_INVALID', `${name}.length`,
+        `must be a whole number of tokens of ${headsName} (${heads}) x headDim (${this.#cfg.headDim}) = ${perToken} floats`, length);
+    }
+    return length / perToken;
+  }
+
+  #seqLen(seqLen) {
+    if (seqLen === undefined) return 0;
+    return checkFinite(seqLen, 'options.seqLen', 'SEQ_LEN_INVALID', { min: 0, minExclusive: true });
+  }
+}

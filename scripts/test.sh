@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test: native C++ (GoogleTest via ctest, plain and under ASan/UBSan), the JS API on
+# both wasm builds (Vitest), the packed package imported from an empty folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+bash scripts/build-wasm.sh
+
+echo "== native tests"
+cmake -S . -B build-native -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-native -j 2
+ctest --test-dir build-native --output-on-failure -j 2
+
+echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROPE_SANITIZE=ON -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+cmake --build build-asan -j 2
+ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== JS API (Vitest, both wasm builds)"
+npx vitest run --config tests/js/vitest.config.js
+
+echo "== package: npm pack, install in an empty folder, import"
+bash tests/package/pack-test.sh

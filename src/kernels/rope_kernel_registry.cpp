@@ -1,0 +1,31 @@
+#include "rope_kernels.h"
+
+namespace rope {
+
+namespace {
+
+const KernelEntry kKernels[] = {
+    {"half_scalar", Layout::kHalf, false, rope_half_scalar},
+    {"interleaved_scalar", Layout::kInterleaved, false, rope_interleaved_scalar},
+#if defined(__wasm_simd128__)
+    {"half_wasmsimd", Layout::kHalf, true, rope_half_wasmsimd},
+    {"interleaved_wasmsimd", Layout::kInterleaved, true, rope_interleaved_wasmsimd},
+#endif
+};
+
+}  // namespace
+
+const KernelEntry* kernel_registry(size_t* count) {
+  *count = sizeof(kKernels) / sizeof(kKernels[0]);
+  return kKernels;
+}
+
+KernelFn best_kernel(Layout layout) {
+#if defined(__wasm_simd128__)
+  return layout == Layout::kHalf ? rope_half_wasmsimd : rope_interleaved_wasmsimd;
+#else
+  return layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
+#endif
+}
+
+}  // namespace rope

@@ -1,0 +1,62 @@
+// RoPE kernels: a scalar reference and wasm SIMD variants, named for layout and ISA.
+//
+// A kernel rotates `tokens` x `heads` vectors in place. Vector (t, h) starts at
+// x + t*token_stride + h*head_stride; its first rotary_dim channels are rotated with the
+// cos/sin row rows[t]; the rest pass through untouched.
+//
+// Row layout (built by CosSinCache, already multiplied by the attention factor):
+//   half:        [cos_0 .. cos_{p-1}, sin_0 .. sin_{p-1}]            (p = rotary_dim/2)
+//   interleaved: [cos_0, cos_0, cos_1, cos_1, ..., -sin_0, sin_0, -sin_1, sin_1, ...]
+// The interleaved row is stored pre-duplicated and sign-folded so the SIMD kernel needs a
+// single shuffle per vector (the auto-vectoriser cannot do this layout well).
+//
+// Every variant evaluates the same float expressions in the same order
+// (y0 = x0*c - x1*s, y1 = x1*c + x0*s), so SIMD and scalar agree bit for bit.
+#pragma once
+
+#include <cstddef>
+
+#include "../rope_config.h"
+
+namespace rope {
+
+struct KernelArgs {
+  float* x;
+  size_t tokens;
+  size_t heads;
+  size_t token_stride;  // floats between consecutive tokens of one head
+  size_t head_stride;   // floats between consecutive heads of one token
+  int rotary_dim;
+  const float* const* rows;  // one row per token
+  bool inverse;              // rotate by the negative angle
+};
+
+using KernelFn = void (*)(const KernelArgs&);
+
+// Floats in one cos/sin row for this layout.
+inline size_t row_floats(Layout layout, int rotary_dim) {
+  return layout == Layout::kHalf ? static_cast<size_t>(rotary_dim)
+                                 : 2 * static_cast<size_t>(rotary_dim);
+}
+
+void rope_half_scalar(const KernelArgs& a);
+void rope_interleaved_scalar(const KernelArgs& a);
+#if defined(__wasm_simd128__)
+void rope_half_wasmsimd(const KernelArgs& a);
+void rope_interleaved_wasmsimd(const KernelArgs& a);
+#endif
+
+struct KernelEntry {
+  const char* name;
+  Layout layout;
+  bool simd;
+  KernelFn fn;
+};
+
+// Every kernel compiled into this build; tests and benchmarks iterate over it.
+const KernelEntry* kernel_registry(size_t* count);
+
+// The fastest kernel of this build for a layout.
+KernelFn best_kernel(Layout layout);
+
+}  // namespace rope

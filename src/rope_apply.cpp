@@ -1,0 +1,225 @@
+#include "rope_apply.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <new>
+
+#include "kernels/rope_kernels.h"
+#include "rope_cache.h"
+
+namespace rope {
+
+struct Rope {
+  RopeConfig config;
+  int rotary_dim = 0;
+  double* inv_freq = nullptr;
+  double attention_factor = 1.0;
+  double regime = std::numeric_limits<double>::quiet_NaN();  // frequency_regime in force
+  CosSinCache cache;
+  KernelFn kernel = nullptr;
+  ~Rope() { std::free(inv_freq); }
+};
+
+namespace {
+
+constexpr int64_t kInt32Min = std::numeric_limits<int32_t>::min();
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+
+// Installs the frequencies of `seq_len` if they differ from those in force.
+Status update_frequencies(Rope* r, double seq_len) {
+  const double regime = frequency_regime(r->config, seq_len);
+  if (regime == r->regime) return Status::kOk;
+  FrequencyResult fr;
+  const Status st = compute_frequencies(r->config, seq_len, r->inv_freq, nullptr, &fr);
+  if (st != Status::kOk) return st;
+  r->attention_factor = fr.attention_factor;
+  r->cache.set_frequencies(r->inv_freq, fr.attention_factor);
+  r->regime = regime;
+  return Status::kOk;
+}
+
+struct Shape {
+  size_t tokens = 0;
+  size_t token_stride = 0;
+  size_t head_stride = 0;
+};
+
+Status shape_of(const Rope* r, size_t length, int heads, Order order, Shape* s) {
+  if (heads <= 0) return Status::kNumHeadsInvalid;
+  const size_t per_token = static_cast<size_t>(heads) * static_cast<size_t>(r->config.head_dim);
+  if (per_token / static_cast<size_t>(heads) != static_cast<size_t>(r->config.head_dim))
+    return Status::kSizeOverflow;
+  if (length % per_token != 0) return Status::kLengthInvalid;
+  s->tokens = length / per_token;
+  const size_t d = static_cast<size_t>(r->config.head_dim);
+  if (order == Order::kTokenMajor) {
+    s->token_stride = per_token;
+    s->head_stride = d;
+  } else if (order == Order::kHeadMajor) {
+    s->token_stride = d;
+    s->head_stride = s->tokens * d;
+  } else {
+    return Status::kOrderInvalid;
+  }
+  return Status::kOk;
+}
+
+// Checks positions and returns the default sequence length (largest position + 1).
+Status check_positions(const ApplyParams& p, size_t tokens, double* default_seq_len) {
+  int64_t max_pos = -1;
+  if (p.positions == nullptr) {
+    if (p.start < kInt32Min || p.start > kInt32Max) return Status::kPositionInvalid;
+    if (tokens > 0) {
+      const int64_t last = p.start + static_cast<int64_t>(tokens) - 1;
+      if (last > kInt32Max) return Status::kPositionInvalid;
+      max_pos = last;
+    }
+  } else {
+    for (size_t t = 0; t < tokens; ++t)
+      if (p.positions[t] > max_pos) max_pos = p.positions[t];
+  }
+  *default_seq_len = static_cast<double>(max_pos + 1);
+  return Status::kOk;
+}
+
+Status prepare(Rope* r, const ApplyParams& p, size_t tokens) {
+  double seq_len = 0;
+  Status st = check_positions(p, tokens, &seq_len);
+  if (st != Status::kOk) return st;
+  if (p.seq_len > 0) {
+    if (!std::isfinite(p.seq_len)) return Status::kSeqLenInvalid;
+    seq_len = p.seq_len;
+  } else if (p.seq_len < 0 || std::isnan(p.seq_len)) {
+    return Status::kSeqLenInvalid;
+  }
+  if (seq_len < 1) seq_len = 1;
+  return update_frequencies(r, seq_len);
+}
+
+KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t0, size_t n,
+                    const float* const* rows, bool inverse) {
+  KernelArgs a;
+  a.x = x + t0 * s.token_stride;
+  a.tokens = n;
+  a.heads = static_cast<size_t>(heads);
+  a.token_stride = s.token_stride;
+  a.head_stride = s.head_stride;
+  a.rotary_dim = r->rotary_dim;
+  a.rows = rows;
+  a.inverse = inverse;
+  return a;
+}
+
+const int32_t* block_positions(const ApplyParams& p, size_t t0) {
+  return p.positions ? p.positions + t0 : nullptr;
+}
+
+}  // namespace
+
+Status rope_create(const RopeConfig& config, Rope** out) {
+  if (out == nullptr) return Status::kNullPointer;
+  *out = nullptr;
+  Status st = validate_config(config);
+  if (st != Status::kOk) return st;
+  Rope* r = new (std::nothrow) Rope();
+  if (r == nullptr) return Status::kOutOfMemory;
+  r->config = config;
+  r->rotary_dim = effective_rotary_dim(config);
+  r->config.rotary_dim = r->rotary_dim;
+  r->kernel = best_kernel(config.layout);
+  r->inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
+  if (r->inv_freq == nullptr) {
+    delete r;
+    return Status::kOutOfMemory;
+  }
+  st = r->cache.init(config.layout, r->rotary_dim, config.cache_limit_bytes);
+  if (st == Status::kOk) st = update_frequencies(r, 1.0);
+  if (st != Status::kOk) {
+    delete r;
+    return st;
+  }
+  *out = r;
+  return Status::kOk;
+}
+
+void rope_destroy(Rope* rope) { delete rope; }
+
+Status rope_token_count(const Rope* r, size_t length, int num_heads, size_t* tokens) {
+  if (r == nullptr || tokens == nullptr) return Status::kNullPointer;
+  Shape s;
+  const Status st = shape_of(r, length, num_heads, Order::kTokenMajor, &s);
+  if (st == Status::kOk) *tokens = s.tokens;
+  return st;
+}
+
+Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
+  if (r == nullptr) return Status::kNullPointer;
+  Shape s;
+  Status st = shape_of(r, length, p.num_heads, p.order, &s);
+  if (st != Status::kOk) return st;
+  if (s.tokens == 0) return Status::kOk;
+  if (x == nullptr) return Status::kNullPointer;
+  st = prepare(r, p, s.tokens);
+  if (st != Status::kOk) return st;
+  for (size_t t0 = 0; t0 < s.tokens; t0 += CosSinCache::kBlockTokens) {
+    const size_t n = std::min(CosSinCache::kBlockTokens, s.tokens - t0);
+    const float* const* rows = nullptr;
+    st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    if (st != Status::kOk) return st;
+    r->kernel(args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
+  }
+  return Status::kOk;
+}
+
+Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_length,
+                     const ApplyParams& p) {
+  if (r == nullptr) return Status::kNullPointer;
+  Shape sq, sk;
+  Status st = shape_of(r, q_length, p.num_heads, p.order, &sq);
+  if (st != Status::kOk) return st;
+  st = shape_of(r, k_length, p.num_kv_heads, p.order, &sk);
+  if (st != Status::kOk) return st;
+  if (sq.tokens != sk.tokens) return Status::kTokenCountMismatch;
+  if (sq.tokens == 0) return Status::kOk;
+  if (q == nullptr || k == nullptr) return Status::kNullPointer;
+  st = prepare(r, p, sq.tokens);
+  if (st != Status::kOk) return st;
+  for (size_t t0 = 0; t0 < sq.tokens; t0 += CosSinCache::kBlockTokens) {
+    const size_t n = std::min(CosSinCache::kBlockTokens, sq.tokens - t0);
+    const float* const* rows = nullptr;
+    st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    if (st != Status::kOk) return st;
+    r->kernel(args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
+    r->kernel(args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
+  }
+  return Status::kOk;
+}
+
+const RopeConfig& rope_config(const Rope* r) { return r->config; }
+int rope_rotary_dim(const Rope* r) { return r->rotary_dim; }
+const double* rope_inv_freq(const Rope* r) { return r->inv_freq; }
+double rope_attention_factor(const Rope* r) { return r->attention_factor; }
+size_t rope_cache_bytes(const Rope* r) { return r->cache.bytes(); }
+size_t rope_cache_rows(const Rope* r) { return r->cache.table_rows(); }
+
+Status rope_set_seq_len(Rope* r, double seq_len) {
+  if (r == nullptr) return Status::kNullPointer;
+  if (!std::isfinite(seq_len) || seq_len <= 0) return Status::kSeqLenInvalid;
+  return update_frequencies(r, seq_len);
+}
+
+Status rope_pair_info(const Rope* r, double seq_len, PairInfo* out, double* attention_factor) {
+  if (r == nullptr || out == nullptr) return Status::kNullPointer;
+  if (!std::isfinite(seq_len) || seq_len <= 0) return Status::kSeqLenInvalid;
+  double* scratch = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
+  if (scratch == nullptr) return Status::kOutOfMemory;
+  FrequencyResult fr;
+  const Status st = compute_frequencies(r->config, seq_len, scratch, out, &fr);
+  std::free(scratch);
+  if (st == Status::kOk && attention_factor != nullptr) *attention_factor = fr.attention_factor;
+  return st;
+}
+
+}  // namespace rope

@@ -1,0 +1,53 @@
+// The core's entry points: create a rope from a config, apply it in place, inspect it.
+// Every function returns a Status; nothing throws, nothing aborts on bad input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rope_config.h"
+#include "rope_frequencies.h"
+#include "rope_status.h"
+
+namespace rope {
+
+struct Rope;  // opaque: config, current frequencies, cos/sin cache
+
+struct ApplyParams {
+  int num_heads = 0;
+  int num_kv_heads = 0;  // apply_qk only
+  Order order = Order::kTokenMajor;
+  const int32_t* positions = nullptr;  // one per token, or null for start + t
+  int64_t start = 0;                   // first position when positions is null
+  bool inverse = false;                // rotate by the negative angle
+  double seq_len = 0;                  // <= 0: largest position in the call + 1
+};
+
+Status rope_create(const RopeConfig& config, Rope** out);
+void rope_destroy(Rope* rope);
+
+// Rotates x (length floats, [tokens, heads, headDim] or [heads, tokens, headDim]) in place.
+Status rope_apply(Rope* rope, float* x, size_t length, const ApplyParams& p);
+
+// Rotates q (p.num_heads heads) and k (p.num_kv_heads heads), same tokens and positions,
+// looking each cos/sin row up once for both.
+Status rope_apply_qk(Rope* rope, float* q, size_t q_length, float* k, size_t k_length,
+                     const ApplyParams& p);
+
+// Number of tokens a tensor of `length` floats holds with `num_heads` heads, or an error.
+Status rope_token_count(const Rope* rope, size_t length, int num_heads, size_t* tokens);
+
+const RopeConfig& rope_config(const Rope* rope);
+int rope_rotary_dim(const Rope* rope);
+// Frequencies and attention factor in force now (after the last apply's sequence length).
+const double* rope_inv_freq(const Rope* rope);
+double rope_attention_factor(const Rope* rope);
+// Bytes the rope's cache holds, and the rows of its dense table.
+size_t rope_cache_bytes(const Rope* rope);
+size_t rope_cache_rows(const Rope* rope);
+// Brings the frequencies to those of `seq_len` (dynamic and longrope change with it).
+Status rope_set_seq_len(Rope* rope, double seq_len);
+// Per-pair introspection at a sequence length; out has rotaryDim/2 entries.
+Status rope_pair_info(const Rope* rope, double seq_len, PairInfo* out, double* attention_factor);
+
+}  // namespace rope

@@ -1,0 +1,186 @@
+#include "rope_cache.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/rope_kernels.h"
+
+namespace rope {
+
+namespace {
+
+// Rows filled by the angle-addition recurrence before one is computed afresh; keeps the
+// accumulated double error near 1e-14, far under float resolution.
+constexpr size_t kReanchorEvery = 16;
+
+}  // namespace
+
+CosSinCache::~CosSinCache() {
+  std::free(inv_freq_);
+  std::free(work_);
+  std::free(table_);
+  std::free(scratch_);
+  std::free(recent_);
+}
+
+Status CosSinCache::init(Layout layout, int rotary_dim, double limit_bytes) {
+  layout_ = layout;
+  rotary_dim_ = rotary_dim;
+  pairs_ = static_cast<size_t>(rotary_dim / 2);
+  row_floats_ = rope::row_floats(layout, rotary_dim);
+  const double row_bytes = static_cast<double>(row_floats_ * sizeof(float));
+  const double rows = std::floor(limit_bytes / row_bytes);
+  max_rows_ = rows > 2147483648.0 ? static_cast<size_t>(2147483648.0) : static_cast<size_t>(rows);
+  inv_freq_ = static_cast<double*>(std::malloc(pairs_ * sizeof(double)));
+  work_ = static_cast<double*>(std::malloc(4 * pairs_ * sizeof(double)));
+  scratch_ = static_cast<float*>(std::malloc(kBlockTokens * row_floats_ * sizeof(float)));
+  recent_ = static_cast<float*>(std::malloc(kRecentRows * row_floats_ * sizeof(float)));
+  if (!inv_freq_ || !work_ || !scratch_ || !recent_) return Status::kOutOfMemory;
+  return Status::kOk;
+}
+
+size_t CosSinCache::bytes() const {
+  return (table_capacity_rows_ + kBlockTokens + kRecentRows) * row_floats_ * sizeof(float) +
+         5 * pairs_ * sizeof(double);
+}
+
+void CosSinCache::set_frequencies(const double* inv_freq, double attention_factor) {
+  std::memcpy(inv_freq_, inv_freq, pairs_ * sizeof(double));
+  attention_factor_ = attention_factor;
+  table_rows_ = 0;  // keep the allocation, drop the contents
+  for (bool& v : recent_valid_) v = false;
+}
+
+void CosSinCache::write_row(const double* c, const double* s, float* row) const {
+  const double af = attention_factor_;
+  if (layout_ == Layout::kHalf) {
+    for (size_t i = 0; i < pairs_; ++i) {
+      row[i] = static_cast<float>(c[i] * af);
+      row[pairs_ + i] = static_cast<float>(s[i] * af);
+    }
+  } else {
+    const size_t rd = static_cast<size_t>(rotary_dim_);
+    for (size_t i = 0; i < pairs_; ++i) {
+      const float cf = static_cast<float>(c[i] * af);
+      const float sf = static_cast<float>(s[i] * af);
+      row[2 * i] = cf;
+      row[2 * i + 1] = cf;
+      row[rd + 2 * i] = -sf;
+      row[rd + 2 * i + 1] = sf;
+    }
+  }
+}
+
+void CosSinCache::fill_run(int64_t p0, size_t n, float* dest, size_t stride) {
+  double* c = work_;
+  double* s = work_ + pairs_;
+  double* dc = work_ + 2 * pairs_;
+  double* ds = work_ + 3 * pairs_;
+  if (n > 1)
+    for (size_t i = 0; i < pairs_; ++i) {
+      dc[i] = std::cos(inv_freq_[i]);
+      ds[i] = std::sin(inv_freq_[i]);
+    }
+  for (size_t r = 0; r < n; ++r) {
+    if (r % kReanchorEvery == 0) {
+      // The angle is formed and reduced in double: exact to ~1e-9 rad at position 2^24.
+      const double p = static_cast<double>(p0 + static_cast<int64_t>(r));
+      for (size_t i = 0; i < pairs_; ++i) {
+        const double angle = p * inv_freq_[i];
+        c[i] = std::cos(angle);
+        s[i] = std::sin(angle);
+      }
+    } else {
+      for (size_t i = 0; i < pairs_; ++i) {
+        const double cn = c[i] * dc[i] - s[i] * ds[i];
+        s[i] = s[i] * dc[i] + c[i] * ds[i];
+        c[i] = cn;
+      }
+    }
+    write_row(c, s, dest + r * stride);
+  }
+}
+
+Status CosSinCache::grow_table(size_t rows_needed) {
+  if (rows_needed > max_rows_) rows_needed = max_rows_;
+  if (rows_needed <= table_rows_) return Status::kOk;
+  if (rows_needed > table_capacity_rows_) {
+    size_t cap = table_capacity_rows_ ? table_capacity_rows_ : 64;
+    while (cap < rows_needed) cap *= 2;
+    if (cap > max_rows_) cap = max_rows_;
+    float* grown = static_cast<float*>(std::realloc(table_, cap * row_floats_ * sizeof(float)));
+    if (grown == nullptr) return Status::kOutOfMemory;
+    table_ = grown;
+    table_capacity_rows_ = cap;
+  }
+  // Fill every allocated row now: rows beyond the need cost little and spare later calls.
+  fill_run(static_cast<int64_t>(table_rows_), table_capacity_rows_ - table_rows_,
+           table_ + table_rows_ * row_floats_, row_floats_);
+  table_rows_ = table_capacity_rows_;
+  return Status::kOk;
+}
+
+Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t count,
+                             const float* const** rows) {
+  if (count > kBlockTokens) return Status::kSizeOverflow;
+  // Grow the table to cover the largest non-negative position of this block.
+  int64_t max_pos = -1;
+  if (positions == nullptr) {
+    max_pos = start + static_cast<int64_t>(count) - 1;
+  } else {
+    for (size_t t = 0; t < count; ++t)
+      if (positions[t] > max_pos) max_pos = positions[t];
+  }
+  if (max_pos >= static_cast<int64_t>(table_rows_) && table_rows_ < max_rows_) {
+    // A failed growth is not fatal: rows past the table are computed below.
+    (void)grow_table(static_cast<size_t>(max_pos) + 1);
+  }
+  const int64_t table_end = static_cast<int64_t>(table_rows_);
+  auto pos_of = [&](size_t t) -> int64_t {
+    return positions ? static_cast<int64_t>(positions[t]) : start + static_cast<int64_t>(t);
+  };
+  size_t outside = 0;
+  for (size_t t = 0; t < count; ++t) {
+    const int64_t p = pos_of(t);
+    if (p >= 0 && p < table_end) {
+      row_ptrs_[t] = table_ + static_cast<size_t>(p) * row_floats_;
+    } else {
+      row_ptrs_[t] = nullptr;
+      ++outside;
+    }
+  }
+  if (outside == 1 && count <= kRecentRows) {
+    // Decode past the table: the same position comes back for every layer.
+    for (size_t t = 0; t < count; ++t) {
+      if (row_ptrs_[t] != nullptr) continue;
+      const int64_t p = pos_of(t);
+      const size_t slot = static_cast<size_t>(p) & (kRecentRows - 1);
+      float* row = recent_ + slot * row_floats_;
+      if (!recent_valid_[slot] || recent_pos_[slot] != p) {
+        fill_run(p, 1, row, row_floats_);
+        recent_pos_[slot] = p;
+        recent_valid_[slot] = true;
+      }
+      row_ptrs_[t] = row;
+    }
+  } else if (outside > 0) {
+    // Fill the scratch run by run, so consecutive positions use the cheap recurrence.
+    size_t t = 0;
+    while (t < count) {
+      if (row_ptrs_[t] != nullptr) {
+        ++t;
+        continue;
+      }
+      size_t end = t + 1;
+      while (end < count && row_ptrs_[end] == nullptr && pos_of(end) == pos_of(end - 1) + 1) ++end;
+      fill_run(pos_of(t), end - t, scratch_ + t * row_floats_, row_floats_);
+      for (size_t k = t; k < end; ++k) row_ptrs_[k] = scratch_ + k * row_floats_;
+      t = end;
+    }
+  }
+  *rows = row_ptrs_;
+  return Status::kOk;
+}
+
+}  // namespace rope

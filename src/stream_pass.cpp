@@ -1,0 +1,21 @@
+#include "stream_pass.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace rope {
+
+void stream_axpb(float* x, size_t n, float a, float b) {
+  size_t i = 0;
+#if defined(__wasm_simd128__)
+  const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
+  for (; i + 8 <= n; i += 8) {
+    wasm_v128_store(x + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + i), va), vb));
+    wasm_v128_store(x + i + 4, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + i + 4), va), vb));
+  }
+#endif
+  for (; i < n; ++i) x[i] = x[i] * a + b;
+}
+
+}  // namespace rope
