@@ -1,7 +1,12 @@
 // The Embind block: plain functions over wasm-heap addresses and status codes, nothing
 // more. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
 // Addresses cross as numbers (uintptr_t); handles are Rope pointers.
+//
+// The three per-call hot paths (apply, applyQK, the benchmark's streaming pass) are also
+// plain C exports: Embind's invoker without eval (-sDYNAMIC_EXECUTION=0, needed for pages
+// with a strict CSP) costs ~150 ns a call, as much as a whole decode step's kernel.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 #include <malloc.h>
 
 #include <cstdint>
@@ -132,6 +137,24 @@ bool builtWithSimd() {
 }
 
 }  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply(uintptr_t h, uintptr_t x, double length, int num_heads, int order,
+                                         uintptr_t positions, double start, int inverse, double seq_len) {
+  return apply(h, x, length, num_heads, order, positions, start, inverse != 0, seq_len);
+}
+
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk(uintptr_t h, uintptr_t q, double q_length, uintptr_t k, double k_length,
+                                            int num_heads, int num_kv_heads, int order, uintptr_t positions,
+                                            double start, int inverse, double seq_len) {
+  return applyQK(h, q, q_length, k, k_length, num_heads, num_kv_heads, order, positions, start, inverse != 0,
+                 seq_len);
+}
+
+EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float b) { streamAxpb(x, n, a, b); }
+
+}  // extern "C"
 
 EMSCRIPTEN_BINDINGS(rope_wasm) {
   using namespace emscripten;

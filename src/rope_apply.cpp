@@ -109,6 +109,10 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   a.rotary_dim = r->rotary_dim;
   a.rows = rows;
   a.inverse = inverse;
+  // The rows hold af*cos, af*sin; the inverse must undo a forward pass exactly, scale
+  // included, so it uses (cos, sin)/af = rows / af^2.
+  const double af = r->attention_factor;
+  if (inverse && af != 1.0) a.row_scale = static_cast<float>(1.0 / (af * af));
   return a;
 }
 
@@ -134,7 +138,7 @@ Status rope_create(const RopeConfig& config, Rope** out) {
     delete r;
     return Status::kOutOfMemory;
   }
-  st = r->cache.init(config.layout, r->rotary_dim, config.cache_limit_bytes);
+  st = r->cache.init(r->rotary_dim, config.cache_limit_bytes);
   if (st == Status::kOk) st = update_frequencies(r, 1.0);
   if (st != Status::kOk) {
     delete r;

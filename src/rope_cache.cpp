@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <algorithm>
 
 #include "kernels/rope_kernels.h"
 
@@ -24,11 +26,10 @@ CosSinCache::~CosSinCache() {
   std::free(recent_);
 }
 
-Status CosSinCache::init(Layout layout, int rotary_dim, double limit_bytes) {
-  layout_ = layout;
+Status CosSinCache::init(int rotary_dim, double limit_bytes) {
   rotary_dim_ = rotary_dim;
   pairs_ = static_cast<size_t>(rotary_dim / 2);
-  row_floats_ = rope::row_floats(layout, rotary_dim);
+  row_floats_ = rope::row_floats(rotary_dim);
   const double row_bytes = static_cast<double>(row_floats_ * sizeof(float));
   const double rows = std::floor(limit_bytes / row_bytes);
   max_rows_ = rows > 2147483648.0 ? static_cast<size_t>(2147483648.0) : static_cast<size_t>(rows);
@@ -54,21 +55,9 @@ void CosSinCache::set_frequencies(const double* inv_freq, double attention_facto
 
 void CosSinCache::write_row(const double* c, const double* s, float* row) const {
   const double af = attention_factor_;
-  if (layout_ == Layout::kHalf) {
-    for (size_t i = 0; i < pairs_; ++i) {
-      row[i] = static_cast<float>(c[i] * af);
-      row[pairs_ + i] = static_cast<float>(s[i] * af);
-    }
-  } else {
-    const size_t rd = static_cast<size_t>(rotary_dim_);
-    for (size_t i = 0; i < pairs_; ++i) {
-      const float cf = static_cast<float>(c[i] * af);
-      const float sf = static_cast<float>(s[i] * af);
-      row[2 * i] = cf;
-      row[2 * i + 1] = cf;
-      row[rd + 2 * i] = -sf;
-      row[rd + 2 * i + 1] = sf;
-    }
+  for (size_t i = 0; i < pairs_; ++i) {
+    row[i] = static_cast<float>(c[i] * af);
+    row[pairs_ + i] = static_cast<float>(s[i] * af);
   }
 }
 
@@ -124,17 +113,22 @@ Status CosSinCache::grow_table(size_t rows_needed) {
 Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t count,
                              const float* const** rows) {
   if (count > kBlockTokens) return Status::kSizeOverflow;
-  // Grow the table to cover the largest non-negative position of this block.
-  int64_t max_pos = -1;
+  // Grow the table to cover this block's positions, but only when some of them fall
+  // within the bound: decoding at position 1,000,000 must not build a table up to it.
+  int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
   if (positions == nullptr) {
     max_pos = start + static_cast<int64_t>(count) - 1;
+    min_pos = start < 0 ? 0 : start;
   } else {
-    for (size_t t = 0; t < count; ++t)
+    for (size_t t = 0; t < count; ++t) {
       if (positions[t] > max_pos) max_pos = positions[t];
+      if (positions[t] >= 0 && positions[t] < min_pos) min_pos = positions[t];
+    }
   }
-  if (max_pos >= static_cast<int64_t>(table_rows_) && table_rows_ < max_rows_) {
+  const int64_t bound = static_cast<int64_t>(max_rows_);
+  if (max_pos >= static_cast<int64_t>(table_rows_) && min_pos < bound) {
     // A failed growth is not fatal: rows past the table are computed below.
-    (void)grow_table(static_cast<size_t>(max_pos) + 1);
+    (void)grow_table(static_cast<size_t>(std::min(max_pos + 1, bound)));
   }
   const int64_t table_end = static_cast<int64_t>(table_rows_);
   auto pos_of = [&](size_t t) -> int64_t {

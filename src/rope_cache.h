@@ -4,7 +4,7 @@
 // Memory (documented in README "Memory"):
 //   - a dense table for positions [0, tableRows), grown on demand to the next power of two
 //     that covers the largest position seen, never beyond limit_bytes;
-//     a row is rotaryDim floats (half) or 2*rotaryDim floats (interleaved);
+//     a row is rotaryDim floats (rotaryDim/2 cos, then rotaryDim/2 sin);
 //   - positions outside it (negative, or past the bound) are computed per call into a
 //     scratch of at most kBlockTokens rows, plus a few recently used rows, so decoding at
 //     position 1,000,000 needs no table of 1,000,000 rows.
@@ -30,7 +30,7 @@ class CosSinCache {
   CosSinCache& operator=(const CosSinCache&) = delete;
 
   // Allocates the per-pair state. Must be called once, before anything else.
-  Status init(Layout layout, int rotary_dim, double limit_bytes);
+  Status init(int rotary_dim, double limit_bytes);
 
   // Installs new frequencies (copied) and drops every cached row.
   void set_frequencies(const double* inv_freq, double attention_factor);
@@ -53,7 +53,6 @@ class CosSinCache {
 
   static constexpr size_t kRecentRows = 8;
 
-  Layout layout_ = Layout::kHalf;
   int rotary_dim_ = 0;
   size_t pairs_ = 0;
   size_t row_floats_ = 0;

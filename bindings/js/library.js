@@ -104,6 +104,6 @@ export class RopeLibrary {
   /** @internal Benchmarks: the in-place streaming pass x = x*a + b over a buffer. */
   _streamPass(buffer, a, b) {
     const ptr = RopeBuffer._addressIn(buffer, this, 'buffer');
-    this.#module.streamAxpb(ptr, buffer.length, a, b);
+    this.#module._rope_wasm_stream(ptr, buffer.length, a, b);
   }
 }

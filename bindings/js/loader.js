@@ -39,7 +39,11 @@ async function readNodeFile(url) {
   const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ spec);
   const urlSpec = 'node:url';
   const { fileURLToPath } = await import(/* webpackIgnore: true */ /* @vite-ignore */ urlSpec);
-  return new Uint8Array(await readFile(fileURLToPath(url)));
+  try {
+    return new Uint8Array(await readFile(fileURLToPath(url)));
+  } catch (e) {
+    throw new RopeError('WASM_LOAD_FAILED', `could not read the wasm at ${url}: ${e && e.message}`, { argument: 'wasmUrl' });
+  }
 }
 
 async function fetchBytes(url) {

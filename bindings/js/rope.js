@@ -188,7 +188,7 @@ export class Rope {
       ptr = scratch + posBytes;
       new Float32Array(heap, ptr, t.length).set(t.array);
     }
-    const status = this.#m.apply(this.#handle, ptr, t.length, o.numHeads, order, posPtr, pos.start, inverse, seqLen);
+    const status = this.#m._rope_wasm_apply(this.#handle, ptr, t.length, o.numHeads, order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
     if (status !== 0) throwStatus(status, 'apply');
     this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
     if (t.array) t.array.set(new Float32Array(this.#lib._heapBuffer(), ptr, t.length));
@@ -226,8 +226,8 @@ export class Rope {
     const kPtr = tk.array ? scratch + posBytes + qBytes : tk.ptr;
     if (tq.array) new Float32Array(heap, qPtr, tq.length).set(tq.array);
     if (tk.array) new Float32Array(heap, kPtr, tk.length).set(tk.array);
-    const status = this.#m.applyQK(this.#handle, qPtr, tq.length, kPtr, tk.length, o.numHeads, o.numKvHeads,
-      order, posPtr, pos.start, inverse, seqLen);
+    const status = this.#m._rope_wasm_apply_qk(this.#handle, qPtr, tq.length, kPtr, tk.length, o.numHeads, o.numKvHeads,
+      order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
     if (status !== 0) throwStatus(status, 'applyQK');
     this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
     const after = this.#lib._heapBuffer();

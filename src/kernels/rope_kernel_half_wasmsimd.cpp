@@ -2,15 +2,15 @@
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <algorithm>
+
 #include "rope_kernels.h"
+#include "rope_kernel_wasmsimd_common.h"
 
 namespace rope {
 
 namespace {
 
-// Rotating many heads with each loaded cos/sin vector saves loads while one token's heads
-// stay in L1; past this many bytes per token, one head at a time streams better.
-constexpr size_t kHeadsInnerMaxBytes = 16 * 1024;
 
 template <bool kInverse>
 inline void rotate4(float* lo_p, float* hi_p, v128_t c, v128_t s) {
@@ -40,39 +40,45 @@ inline void rotate1(float* lo_p, float* hi_p, float c, float s) {
   }
 }
 
-template <bool kInverse>
+template <bool kInverse, bool kScaled>
 void run(const KernelArgs& a) {
+  const v128_t sc = wasm_f32x4_splat(a.row_scale);
+  const float scale = a.row_scale;
   const size_t pairs = static_cast<size_t>(a.rotary_dim / 2);
   const size_t vec_end = pairs & ~static_cast<size_t>(3);
-  const bool heads_inner = a.heads > 1 && a.heads * a.rotary_dim * sizeof(float) <= kHeadsInnerMaxBytes;
+  const size_t group = head_group(a);
   for (size_t t = 0; t < a.tokens; ++t) {
     const float* cs = a.rows[t];
     const float* sn = cs + pairs;
     float* tok = a.x + t * a.token_stride;
-    if (heads_inner) {
-      for (size_t i = 0; i < vec_end; i += 4) {
-        const v128_t c = wasm_v128_load(cs + i);
-        const v128_t s = wasm_v128_load(sn + i);
-        float* v = tok + i;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) rotate4<kInverse>(v, v + pairs, c, s);
-      }
-      for (size_t i = vec_end; i < pairs; ++i) {
-        float* v = tok + i;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride)
-          rotate1<kInverse>(v, v + pairs, cs[i], sn[i]);
-      }
-    } else {
+    if (group == 1) {
+      // Streaming: one head at a time, unrolled, walking memory sequentially.
       for (size_t h = 0; h < a.heads; ++h) {
         float* v = tok + h * a.head_stride;
         size_t i = 0;
         for (; i + 8 <= vec_end; i += 8) {
-          rotate4<kInverse>(v + i, v + i + pairs, wasm_v128_load(cs + i), wasm_v128_load(sn + i));
-          rotate4<kInverse>(v + i + 4, v + i + 4 + pairs, wasm_v128_load(cs + i + 4),
-                            wasm_v128_load(sn + i + 4));
+          rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
+          rotate4<kInverse>(v + i + 4, v + i + 4 + pairs, load_row<kScaled>(cs + i + 4, sc), load_row<kScaled>(sn + i + 4, sc));
         }
         for (; i < vec_end; i += 4)
-          rotate4<kInverse>(v + i, v + i + pairs, wasm_v128_load(cs + i), wasm_v128_load(sn + i));
-        for (; i < pairs; ++i) rotate1<kInverse>(v + i, v + i + pairs, cs[i], sn[i]);
+          rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
+        for (; i < pairs; ++i) rotate1<kInverse>(v + i, v + i + pairs, cs[i] * scale, sn[i] * scale);
+      }
+      continue;
+    }
+    for (size_t h0 = 0; h0 < a.heads; h0 += group) {
+      const size_t h1 = std::min(a.heads, h0 + group);
+      float* first = tok + h0 * a.head_stride;
+      // One cos/sin load serves every head of the group.
+      for (size_t i = 0; i < vec_end; i += 4) {
+        const v128_t c = load_row<kScaled>(cs + i, sc);
+        const v128_t s = load_row<kScaled>(sn + i, sc);
+        float* v = first + i;
+        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate4<kInverse>(v, v + pairs, c, s);
+      }
+      for (size_t i = vec_end; i < pairs; ++i) {
+        float* v = first + i;
+        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate1<kInverse>(v, v + pairs, cs[i] * scale, sn[i] * scale);
       }
     }
   }
@@ -80,7 +86,14 @@ void run(const KernelArgs& a) {
 
 }  // namespace
 
-void rope_half_wasmsimd(const KernelArgs& a) { a.inverse ? run<true>(a) : run<false>(a); }
+void rope_half_wasmsimd(const KernelArgs& a) {
+  const bool scaled = a.row_scale != 1.0f;
+  if (a.inverse) {
+    scaled ? run<true, true>(a) : run<true, false>(a);
+  } else {
+    scaled ? run<false, true>(a) : run<false, false>(a);
+  }
+}
 
 }  // namespace rope
 #endif  // __wasm_simd128__

@@ -1,30 +1,40 @@
-// Interleaved-layout (GPT-J) kernel in wasm SIMD: two pairs per v128, one shuffle each.
+// Interleaved-layout (GPT-J) kernel in wasm SIMD: four pairs per step. The pairs are split
+// into their first and second elements with two shuffles, rotated exactly as in the half
+// layout, and interleaved back with two more (the auto-vectoriser cannot do this layout).
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <algorithm>
+
 #include "rope_kernels.h"
+#include "rope_kernel_wasmsimd_common.h"
 
 namespace rope {
 
 namespace {
 
-constexpr size_t kHeadsInnerMaxBytes = 16 * 1024;
-
-// x = [a0 b0 a1 b1], c = [c0 c0 c1 c1], s = [-s0 s0 -s1 s1]
-// forward: y = x*c + swap(x)*s = [a0c0 - b0s0, b0c0 + a0s0, ...]
+// p points at 4 pairs: [a0 b0 a1 b1 | a2 b2 a3 b3]; c, s hold their 4 cos and sin.
 template <bool kInverse>
-inline void rotate2pairs(float* p, v128_t c, v128_t s) {
-  const v128_t x = wasm_v128_load(p);
-  const v128_t xs = wasm_i32x4_shuffle(x, x, 1, 0, 3, 2);
-  const v128_t xc = wasm_f32x4_mul(x, c);
-  const v128_t y = kInverse ? wasm_f32x4_sub(xc, wasm_f32x4_mul(xs, s))
-                            : wasm_f32x4_add(xc, wasm_f32x4_mul(xs, s));
-  wasm_v128_store(p, y);
+inline void rotate4pairs(float* p, v128_t c, v128_t s) {
+  const v128_t x0 = wasm_v128_load(p);
+  const v128_t x1 = wasm_v128_load(p + 4);
+  const v128_t a = wasm_i32x4_shuffle(x0, x1, 0, 2, 4, 6);
+  const v128_t b = wasm_i32x4_shuffle(x0, x1, 1, 3, 5, 7);
+  v128_t ya, yb;
+  if (kInverse) {
+    ya = wasm_f32x4_add(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
+    yb = wasm_f32x4_sub(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
+  } else {
+    ya = wasm_f32x4_sub(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
+    yb = wasm_f32x4_add(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
+  }
+  wasm_v128_store(p, wasm_i32x4_shuffle(ya, yb, 0, 4, 1, 5));
+  wasm_v128_store(p + 4, wasm_i32x4_shuffle(ya, yb, 2, 6, 3, 7));
 }
 
 template <bool kInverse>
-inline void rotate1pair(float* p, const float* cs, const float* sn) {
-  const float a = p[0], b = p[1], c = cs[0], s = sn[1];
+inline void rotate1pair(float* p, float c, float s) {
+  const float a = p[0], b = p[1];
   if (kInverse) {
     p[0] = a * c + b * s;
     p[1] = b * c - a * s;
@@ -34,38 +44,40 @@ inline void rotate1pair(float* p, const float* cs, const float* sn) {
   }
 }
 
-template <bool kInverse>
+template <bool kInverse, bool kScaled>
 void run(const KernelArgs& a) {
-  const size_t rd = static_cast<size_t>(a.rotary_dim);
-  const size_t vec_end = rd & ~static_cast<size_t>(3);
-  const bool heads_inner = a.heads > 1 && a.heads * rd * sizeof(float) <= kHeadsInnerMaxBytes;
+  const v128_t sc = wasm_f32x4_splat(a.row_scale);
+  const float scale = a.row_scale;
+  const size_t pairs = static_cast<size_t>(a.rotary_dim / 2);
+  const size_t vec_end = pairs & ~static_cast<size_t>(3);
+  const size_t group = head_group(a);
   for (size_t t = 0; t < a.tokens; ++t) {
     const float* cs = a.rows[t];
-    const float* sn = cs + rd;
+    const float* sn = cs + pairs;
     float* tok = a.x + t * a.token_stride;
-    if (heads_inner) {
-      for (size_t j = 0; j < vec_end; j += 4) {
-        const v128_t c = wasm_v128_load(cs + j);
-        const v128_t s = wasm_v128_load(sn + j);
-        float* v = tok + j;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) rotate2pairs<kInverse>(v, c, s);
-      }
-      if (vec_end < rd) {
-        float* v = tok + vec_end;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride)
-          rotate1pair<kInverse>(v, cs + vec_end, sn + vec_end);
-      }
-    } else {
+    if (group == 1) {
+      // Streaming: one head at a time, walking memory sequentially.
       for (size_t h = 0; h < a.heads; ++h) {
         float* v = tok + h * a.head_stride;
-        size_t j = 0;
-        for (; j + 8 <= vec_end; j += 8) {
-          rotate2pairs<kInverse>(v + j, wasm_v128_load(cs + j), wasm_v128_load(sn + j));
-          rotate2pairs<kInverse>(v + j + 4, wasm_v128_load(cs + j + 4), wasm_v128_load(sn + j + 4));
-        }
-        for (; j < vec_end; j += 4)
-          rotate2pairs<kInverse>(v + j, wasm_v128_load(cs + j), wasm_v128_load(sn + j));
-        if (j < rd) rotate1pair<kInverse>(v + j, cs + j, sn + j);
+        size_t i = 0;
+        for (; i < vec_end; i += 4) rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
+        for (; i < pairs; ++i) rotate1pair<kInverse>(v + 2 * i, cs[i] * scale, sn[i] * scale);
+      }
+      continue;
+    }
+    for (size_t h0 = 0; h0 < a.heads; h0 += group) {
+      const size_t h1 = std::min(a.heads, h0 + group);
+      float* first = tok + h0 * a.head_stride;
+      // One cos/sin load serves every head of the group.
+      for (size_t i = 0; i < vec_end; i += 4) {
+        const v128_t c = load_row<kScaled>(cs + i, sc);
+        const v128_t s = load_row<kScaled>(sn + i, sc);
+        float* v = first + 2 * i;
+        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate4pairs<kInverse>(v, c, s);
+      }
+      for (size_t i = vec_end; i < pairs; ++i) {
+        float* v = first + 2 * i;
+        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate1pair<kInverse>(v, cs[i] * scale, sn[i] * scale);
       }
     }
   }
@@ -73,7 +85,14 @@ void run(const KernelArgs& a) {
 
 }  // namespace
 
-void rope_interleaved_wasmsimd(const KernelArgs& a) { a.inverse ? run<true>(a) : run<false>(a); }
+void rope_interleaved_wasmsimd(const KernelArgs& a) {
+  const bool scaled = a.row_scale != 1.0f;
+  if (a.inverse) {
+    scaled ? run<true, true>(a) : run<true, false>(a);
+  } else {
+    scaled ? run<false, true>(a) : run<false, false>(a);
+  }
+}
 
 }  // namespace rope
 #endif  // __wasm_simd128__

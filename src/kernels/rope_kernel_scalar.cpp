@@ -6,11 +6,11 @@ namespace rope {
 namespace {
 
 template <bool kInverse>
-void half_vector(float* v, const float* row, int pairs) {
+void half_vector(float* v, const float* row, int pairs, float scale) {
   const float* cs = row;
   const float* sn = row + pairs;
   for (int i = 0; i < pairs; ++i) {
-    const float a = v[i], b = v[i + pairs], c = cs[i], s = sn[i];
+    const float a = v[i], b = v[i + pairs], c = cs[i] * scale, s = sn[i] * scale;
     if (kInverse) {
       v[i] = a * c + b * s;
       v[i + pairs] = b * c - a * s;
@@ -22,11 +22,13 @@ void half_vector(float* v, const float* row, int pairs) {
 }
 
 template <bool kInverse>
-void interleaved_vector(float* v, const float* row, int rotary_dim) {
-  const float* cs = row;               // duplicated cos
-  const float* sn = row + rotary_dim;  // [-s, s] pairs
-  for (int j = 0; j < rotary_dim; j += 2) {
-    const float a = v[j], b = v[j + 1], c = cs[j], s = sn[j + 1];
+void interleaved_vector(float* v, const float* row, int rotary_dim, float scale) {
+  const int pairs = rotary_dim / 2;
+  const float* cs = row;
+  const float* sn = row + pairs;
+  for (int i = 0; i < pairs; ++i) {
+    const int j = 2 * i;
+    const float a = v[j], b = v[j + 1], c = cs[i] * scale, s = sn[i] * scale;
     if (kInverse) {
       v[j] = a * c + b * s;
       v[j + 1] = b * c - a * s;
@@ -42,7 +44,7 @@ void half_all(const KernelArgs& a) {
   const int pairs = a.rotary_dim / 2;
   for (size_t t = 0; t < a.tokens; ++t)
     for (size_t h = 0; h < a.heads; ++h)
-      half_vector<kInverse>(a.x + t * a.token_stride + h * a.head_stride, a.rows[t], pairs);
+      half_vector<kInverse>(a.x + t * a.token_stride + h * a.head_stride, a.rows[t], pairs, a.row_scale);
 }
 
 template <bool kInverse>
@@ -50,7 +52,7 @@ void interleaved_all(const KernelArgs& a) {
   for (size_t t = 0; t < a.tokens; ++t)
     for (size_t h = 0; h < a.heads; ++h)
       interleaved_vector<kInverse>(a.x + t * a.token_stride + h * a.head_stride, a.rows[t],
-                                   a.rotary_dim);
+                                   a.rotary_dim, a.row_scale);
 }
 
 }  // namespace

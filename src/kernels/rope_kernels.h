@@ -4,11 +4,8 @@
 // x + t*token_stride + h*head_stride; its first rotary_dim channels are rotated with the
 // cos/sin row rows[t]; the rest pass through untouched.
 //
-// Row layout (built by CosSinCache, already multiplied by the attention factor):
-//   half:        [cos_0 .. cos_{p-1}, sin_0 .. sin_{p-1}]            (p = rotary_dim/2)
-//   interleaved: [cos_0, cos_0, cos_1, cos_1, ..., -sin_0, sin_0, -sin_1, sin_1, ...]
-// The interleaved row is stored pre-duplicated and sign-folded so the SIMD kernel needs a
-// single shuffle per vector (the auto-vectoriser cannot do this layout well).
+// Row layout (built by CosSinCache, already multiplied by the attention factor), the same
+// for both layouts: [cos_0 .. cos_{p-1}, sin_0 .. sin_{p-1}]  (p = rotary_dim/2).
 //
 // Every variant evaluates the same float expressions in the same order
 // (y0 = x0*c - x1*s, y1 = x1*c + x0*s), so SIMD and scalar agree bit for bit.
@@ -29,15 +26,15 @@ struct KernelArgs {
   int rotary_dim;
   const float* const* rows;  // one row per token
   bool inverse;              // rotate by the negative angle
+  // Multiplies every cos/sin read from the rows (1 = as stored). The rows carry the
+  // attention factor af, so the exact inverse of a forward pass uses 1/af^2.
+  float row_scale = 1.0f;
 };
 
 using KernelFn = void (*)(const KernelArgs&);
 
-// Floats in one cos/sin row for this layout.
-inline size_t row_floats(Layout layout, int rotary_dim) {
-  return layout == Layout::kHalf ? static_cast<size_t>(rotary_dim)
-                                 : 2 * static_cast<size_t>(rotary_dim);
-}
+// Floats in one cos/sin row.
+inline size_t row_floats(int rotary_dim) { return static_cast<size_t>(rotary_dim); }
 
 void rope_half_scalar(const KernelArgs& a);
 void rope_interleaved_scalar(const KernelArgs& a);

@@ -1,0 +1,349 @@
+// The public API on both wasm builds against a float64 reference.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RopeError } from '../../dist/index.js';
+import { BUILDS, loadBuild } from './builds.js';
+import { TOLERANCE, defaultInvFreq, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
+
+function expectClose(actual, expected, x0, factor = 1) {
+  const bound = TOLERANCE * maxAbs(x0) * factor;
+  expect(maxAbsDiff(actual, expected)).toBeLessThanOrEqual(bound);
+}
+
+describe.each(BUILDS)('%s build', (build) => {
+  let lib;
+  beforeAll(async () => {
+    lib = await loadBuild(build);
+  });
+
+  it('reports which build is running', () => {
+    expect(lib.simd).toBe(build === 'simd');
+  });
+
+  const shapes = [
+    { headDim: 128, rotaryDim: 128, numHeads: 4, tokens: 5 },
+    { headDim: 64, rotaryDim: 64, numHeads: 3, tokens: 300 },
+    { headDim: 256, rotaryDim: 64, numHeads: 2, tokens: 4 }, // GPT-J: 64 of 256 rotate
+    { headDim: 80, rotaryDim: 32, numHeads: 2, tokens: 3 }, // Phi-2: 0.4 of 80
+    { headDim: 6, rotaryDim: 6, numHeads: 1, tokens: 7 }, // odd pair count: tails only
+    { headDim: 10, rotaryDim: 6, numHeads: 3, tokens: 2 },
+  ];
+  for (const layout of ['half', 'interleaved']) {
+    for (const order of ['token-major', 'head-major']) {
+      for (const s of shapes) {
+        it(`matches float64 (${layout}, ${order}, headDim ${s.headDim}, rotaryDim ${s.rotaryDim})`, () => {
+          const rope = lib.createRope({ headDim: s.headDim, rotaryDim: s.rotaryDim, layout });
+          const x0 = randomFloats(s.tokens * s.numHeads * s.headDim, s.headDim + s.tokens);
+          const x = x0.slice();
+          rope.apply(x, { numHeads: s.numHeads, positions: 11, order });
+          const ref = referenceRope(x0, { ...s, layout, order, invFreq: defaultInvFreq(10000, s.rotaryDim), positions: range(11, s.tokens) });
+          expectClose(x, ref, x0);
+          // Pass-through channels are untouched, bit for bit.
+          for (let v = 0; v < s.tokens * s.numHeads; v++) {
+            for (let d = s.rotaryDim; d < s.headDim; d++) expect(x[v * s.headDim + d]).toBe(x0[v * s.headDim + d]);
+          }
+          rope.dispose();
+        });
+      }
+    }
+  }
+
+  it('is exact at huge positions (up to 2^24 and past 10^6), both layouts', () => {
+    const positions = Int32Array.from([0, 1, 1000, 65535, 1_000_000, 2 ** 20 + 7, 2 ** 24 - 1, 2 ** 24, 2 ** 31 - 1, -3, -(2 ** 24)]);
+    for (const layout of ['half', 'interleaved']) {
+      for (const base of [10000, 500000, 1e6]) {
+        const rope = lib.createRope({ headDim: 128, base, layout });
+        const x0 = randomFloats(positions.length * 2 * 128, 3);
+        const x = x0.slice();
+        rope.apply(x, { numHeads: 2, positions });
+        const ref = referenceRope(x0, { headDim: 128, layout, invFreq: defaultInvFreq(base, 128), numHeads: 2, positions });
+        expectClose(x, ref, x0);
+        rope.dispose();
+      }
+    }
+  });
+
+  it('reports invFreq in float64 and attentionFactor 1', () => {
+    const rope = lib.createRope({ headDim: 128, rotaryDim: 64, base: 500000 });
+    const f = rope.invFreq;
+    expect(f).toBeInstanceOf(Float64Array);
+    expect(f.length).toBe(32);
+    const ref = defaultInvFreq(500000, 64);
+    for (let i = 0; i < 32; i++) expect(Math.abs(f[i] - ref[i]) / ref[i]).toBeLessThan(1e-15);
+    expect(rope.attentionFactor).toBe(1);
+    expect([rope.headDim, rope.rotaryDim, rope.base, rope.layout]).toEqual([128, 64, 500000, 'half']);
+    f[0] = 42; // a copy: the rope is not affected
+    expect(rope.invFreq[0]).toBe(1);
+    rope.dispose();
+  });
+
+  it('offsets and per-token positions (number, Int32Array, number[]) agree with the reference', () => {
+    const rope = lib.createRope({ headDim: 32 });
+    const x0 = randomFloats(5 * 2 * 32, 8);
+    const positions = [7, 3, 1_000_000, 0, 7];
+    for (const p of [positions, Int32Array.from(positions)]) {
+      const x = x0.slice();
+      rope.apply(x, { numHeads: 2, positions: p });
+      expectClose(x, referenceRope(x0, { headDim: 32, invFreq: rope.invFreq, numHeads: 2, positions }), x0);
+    }
+    const a = x0.slice();
+    rope.apply(a, { numHeads: 2, positions: 40 });
+    const b = x0.slice();
+    rope.apply(b, { numHeads: 2, positions: range(40, 5) });
+    expect(a).toEqual(b);
+    const c = x0.slice();
+    rope.apply(c, { numHeads: 2 }); // default offset 0
+    expectClose(c, referenceRope(x0, { headDim: 32, invFreq: rope.invFreq, numHeads: 2, positions: range(0, 5) }), x0);
+    rope.dispose();
+  });
+
+  it('inverse undoes forward, and equals the negated-angle reference', () => {
+    for (const layout of ['half', 'interleaved']) {
+      const rope = lib.createRope({ headDim: 64, rotaryDim: 48, layout });
+      const x0 = randomFloats(20 * 4 * 64, 4);
+      const x = x0.slice();
+      rope.apply(x, { numHeads: 4, positions: 123456 });
+      rope.apply(x, { numHeads: 4, positions: 123456, inverse: true });
+      expectClose(x, x0, x0, 2);
+      const y = x0.slice();
+      rope.apply(y, { numHeads: 4, positions: 99, inverse: true });
+      expectClose(y, referenceRope(x0, { headDim: 64, rotaryDim: 48, layout, invFreq: rope.invFreq, numHeads: 4, positions: range(99, 20), inverse: true }), x0);
+      rope.dispose();
+    }
+  });
+
+  it('applyQK rotates grouped-query q and k like two applies, both orders', () => {
+    for (const order of ['token-major', 'head-major']) {
+      const rope = lib.createRope({ headDim: 64, layout: 'interleaved' });
+      const tokens = 9;
+      const q0 = randomFloats(tokens * 8 * 64, 1);
+      const k0 = randomFloats(tokens * 2 * 64, 2);
+      const q = q0.slice();
+      const k = k0.slice();
+      rope.applyQK(q, k, { numHeads: 8, numKvHeads: 2, positions: 500, order });
+      const q2 = q0.slice();
+      const k2 = k0.slice();
+      rope.apply(q2, { numHeads: 8, positions: 500, order });
+      rope.apply(k2, { numHeads: 2, positions: 500, order });
+      expect(q).toEqual(q2);
+      expect(k).toEqual(k2);
+      expectClose(k, referenceRope(k0, { headDim: 64, layout: 'interleaved', invFreq: rope.invFreq, numHeads: 2, positions: range(500, tokens), order }), k0);
+      rope.dispose();
+    }
+  });
+
+  it('the score q(m).k(n) depends only on m - n (relative property)', () => {
+    const rope = lib.createRope({ headDim: 64 });
+    const q0 = randomFloats(64, 21);
+    const k0 = randomFloats(64, 22);
+    const score = (m, n) => {
+      const q = q0.slice();
+      const k = k0.slice();
+      rope.apply(q, { numHeads: 1, positions: m });
+      rope.apply(k, { numHeads: 1, positions: n });
+      let s = 0;
+      for (let i = 0; i < 64; i++) s += q[i] * k[i];
+      return s;
+    };
+    const s0 = score(2, 4);
+    for (const [m, n] of [[9, 11], [1000, 1002], [100000, 100002], [-7, -5]]) {
+      expect(Math.abs(score(m, n) - s0)).toBeLessThan(2e-5);
+    }
+    expect(Math.abs(score(2, 40) - s0)).toBeGreaterThan(1e-3); // another distance, another score
+    rope.dispose();
+  });
+
+  it('preserves the norm of every vector', () => {
+    const rope = lib.createRope({ headDim: 128 });
+    const x0 = randomFloats(16 * 128, 5);
+    const x = x0.slice();
+    rope.apply(x, { numHeads: 1, positions: 77777 });
+    for (let t = 0; t < 16; t++) {
+      let a = 0;
+      let b = 0;
+      for (let d = 0; d < 128; d++) {
+        a += x0[t * 128 + d] ** 2;
+        b += x[t * 128 + d] ** 2;
+      }
+      expect(Math.abs(Math.sqrt(a) - Math.sqrt(b)) / Math.sqrt(a)).toBeLessThan(1e-6);
+    }
+    rope.dispose();
+  });
+
+  it('RopeBuffer: zero-copy apply, and valid after the heap grows', () => {
+    const rope = lib.createRope({ headDim: 64 });
+    const buf = lib.alloc(3 * 2 * 64);
+    expect(buf.length).toBe(384);
+    expect(buf.view().every((v) => v === 0)).toBe(true);
+    const x0 = randomFloats(384, 6);
+    buf.view().set(x0);
+    const before = lib.heapStats().memoryBytes;
+    const big = lib.alloc(16 * 1024 * 1024); // 64 MiB: forces memory.grow
+    expect(lib.heapStats().memoryBytes).toBeGreaterThan(before);
+    expect(buf.view().length).toBe(384); // a fresh view after growth
+    expect(buf.view()).toEqual(x0);
+    rope.apply(buf, { numHeads: 2, positions: 5 });
+    expectClose(buf.view(), referenceRope(x0, { headDim: 64, invFreq: rope.invFreq, numHeads: 2, positions: range(5, 3) }), x0);
+    // A view of the wasm heap passed as a Float32Array is also rotated in place.
+    const v = buf.view();
+    rope.apply(v, { numHeads: 2, positions: 5, inverse: true });
+    expectClose(buf.view(), x0, x0, 2);
+    big.dispose();
+    buf.dispose();
+    rope.dispose();
+  });
+
+  it('applyQK takes RopeBuffers and Float32Arrays mixed', () => {
+    const rope = lib.createRope({ headDim: 16 });
+    const q = lib.alloc(2 * 4 * 16);
+    const q0 = randomFloats(q.length, 9);
+    q.view().set(q0);
+    const k = randomFloats(2 * 1 * 16, 10);
+    const k0 = k.slice();
+    rope.applyQK(q, k, { numHeads: 4, numKvHeads: 1, positions: [3, 8] });
+    expectClose(q.view(), referenceRope(q0, { headDim: 16, invFreq: rope.invFreq, numHeads: 4, positions: [3, 8] }), q0);
+    expectClose(k, referenceRope(k0, { headDim: 16, invFreq: rope.invFreq, numHeads: 1, positions: [3, 8] }), k0);
+    q.dispose();
+    rope.dispose();
+  });
+
+  it('zero tokens is a no-op', () => {
+    const rope = lib.createRope({ headDim: 8 });
+    expect(() => rope.apply(new Float32Array(0), { numHeads: 3 })).not.toThrow();
+    rope.dispose();
+  });
+});
+
+describe('SIMD and baseline builds agree', () => {
+  it('bit for bit, both layouts, with tails', async () => {
+    const [simd, base] = await Promise.all([loadBuild('simd'), loadBuild('baseline')]);
+    for (const layout of ['half', 'interleaved']) {
+      for (const rotaryDim of [2, 6, 8, 14, 64, 126, 128]) {
+        const cfg = { headDim: 128, rotaryDim, layout };
+        const a = simd.createRope(cfg);
+        const b = base.createRope(cfg);
+        const x0 = randomFloats(7 * 5 * 128, rotaryDim);
+        const x = x0.slice();
+        const y = x0.slice();
+        a.apply(x, { numHeads: 5, positions: 1000 });
+        b.apply(y, { numHeads: 5, positions: 1000 });
+        expect(x).toEqual(y);
+        a.dispose();
+        b.dispose();
+      }
+    }
+  });
+});
+
+describe.each(BUILDS)('bad input on the %s build', (build) => {
+  let lib;
+  beforeAll(async () => {
+    lib = await loadBuild(build);
+  });
+
+  const expectRopeError = (fn, code, ...fragments) => {
+    let err;
+    try {
+      fn();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RopeError);
+    expect(err.code).toBe(code);
+    for (const f of fragments) expect(err.message).toContain(f);
+    return err;
+  };
+
+  it('bad configs name the argument and value', () => {
+    expectRopeError(() => lib.createRope({ headDim: 7 }), 'HEAD_DIM_INVALID', 'config.headDim', 'even', '7');
+    expectRopeError(() => lib.createRope({ headDim: 0 }), 'HEAD_DIM_INVALID', 'config.headDim', '0');
+    expectRopeError(() => lib.createRope({ headDim: '64' }), 'HEAD_DIM_INVALID', 'config.headDim', '"64"');
+    expectRopeError(() => lib.createRope({ headDim: 64, rotaryDim: 128 }), 'ROTARY_DIM_INVALID', 'config.rotaryDim', '<= headDim', '128');
+    expectRopeError(() => lib.createRope({ headDim: 64, rotaryDim: 33 }), 'ROTARY_DIM_INVALID', 'even', '33');
+    expectRopeError(() => lib.createRope({ headDim: 64, base: -1 }), 'BASE_INVALID', 'config.base', '-1');
+    expectRopeError(() => lib.createRope({ headDim: 64, base: NaN }), 'BASE_INVALID', 'config.base', 'NaN');
+    expectRopeError(() => lib.createRope({ headDim: 64, layout: 'neox' }), 'LAYOUT_INVALID', 'config.layout', '"neox"');
+    expectRopeError(() => lib.createRope({ headDim: 64, rope_theta: 5 }), 'UNKNOWN_OPTION', 'config.rope_theta');
+    expectRopeError(() => lib.createRope(null), 'INVALID_TYPE', 'config', 'null');
+  });
+
+  it('bad apply arguments name the argument and value, and leave the data alone', () => {
+    const rope = lib.createRope({ headDim: 8 });
+    const x = randomFloats(24, 1);
+    const x0 = x.slice();
+    expectRopeError(() => rope.apply(x, { numHeads: 5 }), 'LENGTH_INVALID', 'x.length', '24');
+    expectRopeError(() => rope.apply(x, { numHeads: 0 }), 'NUM_HEADS_INVALID', 'options.numHeads', '0');
+    expectRopeError(() => rope.apply(x, { numHeads: 1.5 }), 'NUM_HEADS_INVALID', 'options.numHeads', '1.5');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: 1.5 }), 'POSITION_INVALID', 'options.positions', '1.5');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: Infinity }), 'POSITION_INVALID', 'options.positions', 'Infinity');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: NaN }), 'POSITION_INVALID', 'NaN');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: [0, 1, NaN] }), 'POSITION_INVALID', 'options.positions[2]', 'NaN');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: [0, 1, 2.5] }), 'POSITION_INVALID', 'options.positions[2]', '2.5');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: [0, 1] }), 'POSITION_INVALID', 'one position per token (3)');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: 2 ** 31 - 2 }), 'POSITION_INVALID', '2147483646');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, positions: new Float32Array(3) }), 'POSITION_INVALID', 'Float32Array');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, order: 'row-major' }), 'ORDER_INVALID', 'options.order', '"row-major"');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, inverse: 1 }), 'INVALID_TYPE', 'options.inverse', '1');
+    expectRopeError(() => rope.apply(x, { numHeads: 1, heads: 1 }), 'UNKNOWN_OPTION', 'options.heads');
+    expectRopeError(() => rope.apply(Array.from(x), { numHeads: 1 }), 'INVALID_TYPE', 'x', 'Array');
+    expectRopeError(() => rope.apply(new Float64Array(24), { numHeads: 1 }), 'INVALID_TYPE', 'x', 'Float64Array');
+    expectRopeError(() => rope.apply(x), 'INVALID_TYPE', 'options', 'undefined');
+    expect(x).toEqual(x0);
+    const k = randomFloats(16, 2);
+    expectRopeError(() => rope.applyQK(x, k, { numHeads: 1, numKvHeads: 1 }), 'TOKEN_COUNT_MISMATCH', 'k', 'numKvHeads');
+    expectRopeError(() => rope.applyQK(x, x, { numHeads: 1, numKvHeads: 1 }), 'ALIASED_TENSORS');
+    expectRopeError(() => rope.applyQK(x, k, { numHeads: 1 }), 'NUM_HEADS_INVALID', 'options.numKvHeads', 'undefined');
+    expect(x).toEqual(x0);
+    rope.dispose();
+  });
+
+  it('disposed ropes and buffers, foreign buffers, bad alloc sizes', async () => {
+    const rope = lib.createRope({ headDim: 8 });
+    const buf = lib.alloc(8);
+    buf.dispose();
+    buf.dispose(); // idempotent
+    expectRopeError(() => rope.apply(buf, { numHeads: 1 }), 'DISPOSED', 'x');
+    expectRopeError(() => buf.view(), 'DISPOSED');
+    rope.dispose();
+    expectRopeError(() => rope.apply(new Float32Array(8), { numHeads: 1 }), 'DISPOSED', 'apply');
+    expectRopeError(() => rope.invFreq, 'DISPOSED');
+    const other = await loadBuild(build === 'simd' ? 'baseline' : 'simd');
+    const foreign = other.alloc(8);
+    const r2 = lib.createRope({ headDim: 8 });
+    expectRopeError(() => r2.apply(foreign, { numHeads: 1 }), 'FOREIGN_BUFFER', 'x');
+    foreign.dispose();
+    expectRopeError(() => lib.alloc(-1), 'LENGTH_INVALID', 'length', '-1');
+    expectRopeError(() => lib.alloc(2 ** 31), 'SIZE_OVERFLOW', 'length', '2147483648');
+    expectRopeError(() => lib.alloc(1.5), 'LENGTH_INVALID', '1.5');
+    // using: Symbol.dispose frees
+    {
+      const b = lib.alloc(4);
+      b[Symbol.dispose]();
+      expect(b.disposed).toBe(true);
+    }
+    // The module still works after all of that.
+    const x = new Float32Array([1, 0, 0, 0, 0, 0, 0, 0]);
+    r2.apply(x, { numHeads: 1, positions: 1 });
+    expect(x[0]).toBeCloseTo(Math.cos(1), 6);
+    expect(x[4]).toBeCloseTo(Math.sin(1), 6);
+    r2.dispose();
+  });
+
+  it('out of memory is a RopeError and the module keeps working', () => {
+    let err;
+    const held = [];
+    try {
+      for (let i = 0; i < 64; i++) held.push(lib.alloc(256 * 1024 * 1024 / 4 * 3)); // 768 MiB each
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RopeError);
+    expect(err.code).toBe('OUT_OF_MEMORY');
+    for (const b of held) b.dispose();
+    const rope = lib.createRope({ headDim: 8 });
+    const x = new Float32Array(8);
+    x[0] = 1;
+    rope.apply(x, { numHeads: 1, positions: 2 });
+    expect(x[0]).toBeCloseTo(Math.cos(2), 6);
+    rope.dispose();
+  });
+});

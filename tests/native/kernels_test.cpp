@@ -1,0 +1,73 @@
+// Every kernel in this build's registry against the scalar reference kernel, for every
+// even rotary dim up to 66 (all tails), several head counts (both loop orders), inverse.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernels/rope_kernels.h"
+#include "reference.h"
+
+using namespace rope;
+
+namespace {
+
+// Builds rows in the kernel's layout from angles t * freq (float64), as the cache does.
+std::vector<float> make_rows(Layout layout, int rotary_dim, int tokens) {
+  (void)layout;
+  const size_t rf = row_floats(rotary_dim);
+  std::vector<float> rows(rf * tokens);
+  const int pairs = rotary_dim / 2;
+  const auto f = rope_test::default_inv_freq(10000, rotary_dim);
+  for (int t = 0; t < tokens; ++t) {
+    float* row = &rows[rf * t];
+    for (int i = 0; i < pairs; ++i) {
+      const float c = static_cast<float>(std::cos((t + 3) * f[i]));
+      const float s = static_cast<float>(std::sin((t + 3) * f[i]));
+      row[i] = c;
+      row[pairs + i] = s;
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST(Kernels, RegistryListsBothLayouts) {
+  size_t n = 0;
+  const KernelEntry* k = kernel_registry(&n);
+  bool half = false, inter = false;
+  for (size_t i = 0; i < n; ++i) {
+    half |= k[i].layout == Layout::kHalf;
+    inter |= k[i].layout == Layout::kInterleaved;
+  }
+  EXPECT_TRUE(half && inter);
+}
+
+TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
+  size_t count = 0;
+  const KernelEntry* entries = kernel_registry(&count);
+  for (size_t e = 0; e < count; ++e) {
+    const KernelEntry& k = entries[e];
+    const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
+    for (int rd = 2; rd <= 66; rd += 2) {
+      for (int heads : {1, 3, 40}) {  // 40 heads x 66 x 4 bytes > 16 KiB: the head-outer loop
+        for (bool inverse : {false, true}) for (float scale : {1.0f, 0.8264463f}) {
+          const int tokens = 3, head_dim = rd + 4;
+          const auto rows = make_rows(k.layout, rd, tokens);
+          std::vector<const float*> row_ptrs(tokens);
+          for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
+          const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
+          auto x = rope_test::random_floats(n, static_cast<uint32_t>(rd * 100 + heads));
+          auto y = x;
+          KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
+                       static_cast<size_t>(heads * head_dim), static_cast<size_t>(head_dim), rd,
+                       row_ptrs.data(), inverse, scale};
+          k.fn(a);
+          a.x = y.data();
+          reference(a);
+          ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
+        }
+      }
+    }
+  }
+}
