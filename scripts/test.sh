@@ -16,6 +16,10 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROPE_SANITIZE=ON -DCMAKE_CXX
 cmake --build build-asan -j 2
 ctest --test-dir build-asan --output-on-failure -j 2
 
+echo "== the same GoogleTest suite built to wasm (SIMD and baseline), run in Node"
+NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs" cmake --build build-wasm -j 2 --target rope_wasm_tests_simd rope_wasm_tests_baseline
+ctest --test-dir build-wasm --output-on-failure
+
 echo "== JS API (Vitest, both wasm builds)"
 npx vitest run --config tests/js/vitest.config.js
 
