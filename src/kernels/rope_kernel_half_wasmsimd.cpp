@@ -1,6 +1,6 @@
 // Half-layout (rotate_half) kernel in wasm SIMD: four pairs per v128.
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
+#include "rope_simd128.h"
+#if ROPE_HAVE_SIMD128
 
 #include <algorithm>
 
@@ -96,4 +96,4 @@ void rope_half_wasmsimd(const KernelArgs& a) {
 }
 
 }  // namespace rope
-#endif  // __wasm_simd128__
+#endif  // ROPE_HAVE_SIMD128

@@ -1,8 +1,8 @@
 // Interleaved-layout (GPT-J) kernel in wasm SIMD: four pairs per step. The pairs are split
 // into their first and second elements with two shuffles, rotated exactly as in the half
 // layout, and interleaved back with two more (the auto-vectoriser cannot do this layout).
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
+#include "rope_simd128.h"
+#if ROPE_HAVE_SIMD128
 
 #include <algorithm>
 
@@ -95,4 +95,4 @@ void rope_interleaved_wasmsimd(const KernelArgs& a) {
 }
 
 }  // namespace rope
-#endif  // __wasm_simd128__
+#endif  // ROPE_HAVE_SIMD128

@@ -7,7 +7,7 @@ namespace {
 const KernelEntry kKernels[] = {
     {"half_scalar", Layout::kHalf, false, rope_half_scalar},
     {"interleaved_scalar", Layout::kInterleaved, false, rope_interleaved_scalar},
-#if defined(__wasm_simd128__)
+#if ROPE_HAVE_SIMD128
     {"half_wasmsimd", Layout::kHalf, true, rope_half_wasmsimd},
     {"interleaved_wasmsimd", Layout::kInterleaved, true, rope_interleaved_wasmsimd},
 #endif
@@ -21,7 +21,7 @@ const KernelEntry* kernel_registry(size_t* count) {
 }
 
 KernelFn best_kernel(Layout layout) {
-#if defined(__wasm_simd128__)
+#if ROPE_HAVE_SIMD128
   return layout == Layout::kHalf ? rope_half_wasmsimd : rope_interleaved_wasmsimd;
 #else
   return layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;

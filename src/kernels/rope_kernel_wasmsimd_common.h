@@ -1,7 +1,7 @@
 // Loop-order choice shared by the wasm SIMD kernels.
 #pragma once
 
-#include <wasm_simd128.h>
+#include "rope_simd128.h"
 
 #include <cstddef>
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 
 #include "../rope_config.h"
+#include "rope_simd128.h"
 
 namespace rope {
 
@@ -38,7 +39,7 @@ inline size_t row_floats(int rotary_dim) { return static_cast<size_t>(rotary_dim
 
 void rope_half_scalar(const KernelArgs& a);
 void rope_interleaved_scalar(const KernelArgs& a);
-#if defined(__wasm_simd128__)
+#if ROPE_HAVE_SIMD128
 void rope_half_wasmsimd(const KernelArgs& a);
 void rope_interleaved_wasmsimd(const KernelArgs& a);
 #endif
