@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks in Node: rope-wasm (both builds, both layouts) against the memory ceiling and plain JS.
+# npm run bench: builds the package and the native benchmark, then runs the benchmark in
+# Node, Chromium (playwright-core + Debian's chromium) and natively, printing one table.
+# Pass --no-browser / --no-native to skip an environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh >/dev/null
+bash scripts/setup.sh --test >/dev/null
+bash scripts/build-wasm.sh >/dev/null
+cmake -S . -B build-native -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-native -j 2 --target rope_native_bench >/dev/null
 node tests/bench/bench.js "$@"

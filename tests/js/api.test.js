@@ -206,6 +206,22 @@ describe.each(BUILDS)('%s build', (build) => {
     rope.dispose();
   });
 
+  it('large Float32Arrays (the chunked copying path) match the reference, offsets and per-token positions', () => {
+    const rope = lib.createRope({ headDim: 128, layout: 'interleaved' });
+    const tokens = 300; // 300 x 8 x 128 floats = 1.2 MiB: copied in chunks
+    const x0 = randomFloats(tokens * 8 * 128, 31);
+    const positions = Int32Array.from({ length: tokens }, (_, t) => (t * 7919) % 100000 - 500);
+    const x = x0.slice();
+    rope.apply(x, { numHeads: 8, positions });
+    expectClose(x, referenceRope(x0, { headDim: 128, layout: 'interleaved', invFreq: rope.invFreq, numHeads: 8, positions }), x0);
+    const y = x0.slice();
+    rope.apply(y, { numHeads: 8, positions: 70000 });
+    expectClose(y, referenceRope(x0, { headDim: 128, layout: 'interleaved', invFreq: rope.invFreq, numHeads: 8, positions: range(70000, tokens) }), x0);
+    rope.apply(y, { numHeads: 8, positions: 70000, inverse: true });
+    expectClose(y, x0, x0, 2);
+    rope.dispose();
+  });
+
   it('zero tokens is a no-op', () => {
     const rope = lib.createRope({ headDim: 8 });
     expect(() => rope.apply(new Float32Array(0), { numHeads: 3 })).not.toThrow();

@@ -1,0 +1,157 @@
+// The benchmark cases, independent of the environment: Node (bench.js) and Chromium
+// (browser.html, driven by run-browser.js) run this same module and report rows.
+import { hfPortRope, plainJsRope } from './plain-js-rope.js';
+import { defaultInvFreq, maxAbs, maxAbsDiff, randomFloats, referenceRope } from '../js/reference.js';
+import { rotaryEmbeddingModel } from './ort-rotary-model.js';
+
+export const SIZES = [
+  // decode: one token at position 4096, a new position every LAYERS calls (as a model with
+  // LAYERS layers advances), the cos/sin row for it computed in that call.
+  { name: 'decode', tokens: 1, heads: 32, kvHeads: 8, headDim: 128, start: 4096 },
+  // decode far past the cos/sin table bound: rows computed exactly per new position.
+  { name: 'decode@1M', tokens: 1, heads: 32, kvHeads: 8, headDim: 128, start: 1_000_000, noOrt: true },
+  { name: 'prefill', tokens: 2048, heads: 32, kvHeads: 8, headDim: 128, start: 0 },
+  { name: 'small', tokens: 128, heads: 8, kvHeads: 2, headDim: 64, start: 0 },
+];
+export const LAYERS = 32; // N: calls per decode position
+
+/** Median ms of one call; each sample repeats the call to last >= minSampleMs. */
+export function timeIt(fn, { samples = 11, minSampleMs = 5, warmupMs = 50 } = {}) {
+  const w0 = performance.now();
+  let calls = 0;
+  while (performance.now() - w0 < warmupMs || calls < 2) {
+    fn();
+    calls++;
+  }
+  const perCall = (performance.now() - w0) / calls;
+  if (perCall > 20) samples = Math.min(samples, 5);
+  let reps = Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-4)));
+  const times = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    const dt = performance.now() - t0;
+    times.push(dt / reps);
+    if (dt < minSampleMs && reps < 1 << 22) reps *= 2; // coarse timers (browsers): keep samples long
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+async function timeItAsync(fn, { samples = 7, minSampleMs = 20 } = {}) {
+  for (let i = 0; i < 3; i++) await fn();
+  const t0 = performance.now();
+  await fn();
+  const perCall = performance.now() - t0;
+  const reps = Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-3)));
+  const times = [];
+  for (let s = 0; s < samples; s++) {
+    const t1 = performance.now();
+    for (let i = 0; i < reps; i++) await fn();
+    times.push((performance.now() - t1) / reps);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+// A decode loop: call i is at position start + floor(i / LAYERS).
+function decodeLoop(size, call) {
+  let i = 0;
+  return () => {
+    call(size.start + (Math.floor(i / LAYERS) % 2048)); // stays in one cache regime
+    i++;
+  };
+}
+
+function maxErrorVsFloat64(rope, size, layout) {
+  const n = size.tokens * size.heads * size.headDim;
+  const x0 = randomFloats(n, 7);
+  const x = x0.slice();
+  rope.apply(x, { numHeads: size.heads, positions: size.start });
+  const positions = Array.from({ length: size.tokens }, (_, t) => size.start + t);
+  const ref = referenceRope(x0, { headDim: size.headDim, layout, invFreq: defaultInvFreq(10000, size.headDim), numHeads: size.heads, positions });
+  return maxAbsDiff(x, ref) / maxAbs(x0);
+}
+
+/**
+ * Runs every case; returns rows { size, layout, variant, ms, bytes, ...ratios }.
+ * libs: { simd, baseline } RopeLibrary; ort: the onnxruntime-web module or null.
+ */
+export async function runCases({ libs, ort, log = () => {}, sizes = SIZES }) {
+  const rows = [];
+  for (const size of sizes) {
+    const n = size.tokens * size.heads * size.headDim;
+    const nk = size.tokens * size.kvHeads * size.headDim;
+    const bytes = 2 * 4 * n;
+    const isDecode = size.tokens === 1;
+    // The ceiling: the SIMD build's in-place streaming pass over a buffer of the same size.
+    const ceilBuf = libs.simd.alloc(n);
+    const ceilingMs = timeIt(() => libs.simd._streamPass(ceilBuf, 0.999, 0.001));
+    ceilBuf.dispose();
+    // Two plain copies of the tensor into and out of wasm memory (the copying path's extra work).
+    const host = new Float32Array(n).fill(0.25);
+    const copyBuf = libs.simd.alloc(n);
+    const copyMs = timeIt(() => {
+      copyBuf.view().set(host);
+      host.set(copyBuf.view());
+    });
+    copyBuf.dispose();
+    for (const layout of ['half', 'interleaved']) {
+      log(`${size.name} ${layout}`);
+      const base = { size: size.name, layout, bytes, ceilingMs };
+      const plain = new Float32Array(n).fill(0.5);
+      const plainArgs = { headDim: size.headDim, layout, numHeads: size.heads, start: size.start };
+      const plainMs = timeIt(() => hfPortRope(plain, plainArgs), { samples: 5 });
+      const tunedMs = timeIt(() => plainJsRope(plain, plainArgs));
+      rows.push({ ...base, variant: 'plain JS (HF port)', ms: plainMs });
+      rows.push({ ...base, variant: 'plain JS (tuned)', ms: tunedMs });
+      for (const build of ['simd', 'baseline']) {
+        const lib = libs[build];
+        const rope = lib.createRope({ headDim: size.headDim, layout });
+        const err = maxErrorVsFloat64(rope, size, layout);
+        const buf = lib.alloc(n);
+        buf.view().fill(0.5);
+        const opts = { numHeads: size.heads, positions: size.start };
+        const ms = isDecode
+          ? timeIt(decodeLoop(size, (p) => { opts.positions = p; rope.apply(buf, opts); }))
+          : timeIt(() => rope.apply(buf, opts));
+        rows.push({ ...base, variant: `${build} buffer`, ms, err, plainMs, tunedMs, peak: lib.heapStats().memoryBytes, layers: isDecode ? LAYERS : null });
+        if (build === 'simd') {
+          // The copying path: Float32Array in and out.
+          const arr = new Float32Array(n).fill(0.5);
+          const copyOpts = { numHeads: size.heads, positions: size.start };
+          const cms = isDecode
+            ? timeIt(decodeLoop(size, (p) => { copyOpts.positions = p; rope.apply(arr, copyOpts); }))
+            : timeIt(() => rope.apply(arr, copyOpts));
+          rows.push({ ...base, variant: 'simd copying', ms: cms, kernelPlusCopiesMs: ms + copyMs });
+          // applyQK against two apply calls (q: heads, k: kvHeads).
+          const kbuf = lib.alloc(nk);
+          const qk = { numHeads: size.heads, numKvHeads: size.kvHeads, positions: size.start };
+          const ko = { numHeads: size.kvHeads, positions: size.start };
+          const qkMs = timeIt(() => rope.applyQK(buf, kbuf, qk));
+          const twoMs = timeIt(() => { rope.apply(buf, opts); rope.apply(kbuf, ko); });
+          rows.push({ ...base, variant: 'simd applyQK', ms: qkMs, twoAppliesMs: twoMs, bytes: 8 * (n + nk) });
+          kbuf.dispose();
+          // onnxruntime-web's RotaryEmbedding, whole session.run (copies in and out).
+          if (ort && !size.noOrt) {
+            const model = rotaryEmbeddingModel({ headDim: size.headDim, numHeads: size.heads, layout, maxPos: size.start + size.tokens + 1 });
+            const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+            const input = new ort.Tensor('float32', new Float32Array(n).fill(0.5), [1, size.tokens, size.heads * size.headDim]);
+            const ids = new ort.Tensor('int64', BigInt64Array.from({ length: size.tokens }, (_, t) => BigInt(size.start + t)), [1, size.tokens]);
+            const ortMs = await timeItAsync(() => session.run({ input, position_ids: ids }));
+            // Its error against float64, on the same data as rope-wasm's.
+            const x0 = randomFloats(n, 7);
+            const out = await session.run({ input: new ort.Tensor('float32', x0.slice(), [1, size.tokens, size.heads * size.headDim]), position_ids: ids });
+            const positions = Array.from({ length: size.tokens }, (_, t) => size.start + t);
+            const ref = referenceRope(x0, { headDim: size.headDim, layout, invFreq: defaultInvFreq(10000, size.headDim), numHeads: size.heads, positions });
+            rows.push({ ...base, variant: 'onnxruntime-web', ms: ortMs, err: maxAbsDiff(out.output.data, ref) / maxAbs(x0), copyingMs: cms });
+            await session.release();
+          }
+        }
+        buf.dispose();
+        rope.dispose();
+      }
+    }
+  }
+  return rows;
+}
