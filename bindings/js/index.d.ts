@@ -42,12 +42,100 @@ export interface RopeLibrary {
 
 export type RopeLayout = 'half' | 'interleaved';
 
+/**
+ * Context-extension scaling. Keys are the camelCase forms of Hugging Face's `rope_scaling`
+ * keys and mean what transformers' modeling_rope_utils.py makes them mean (the release with
+ * yarn `truncate`, `mscale`, `mscale_all_dim`), defaults and edge cases included.
+ * Optional numbers may also be `null` (= not given). See docs/scaling.md.
+ */
+
 /** No scaling (Hugging Face "default"). */
 export interface DefaultScaling { type: 'default' }
+
 /** Position interpolation: every frequency divided by `factor`. */
 export interface LinearScaling { type: 'linear'; factor: number }
 
-export type RopeScaling = DefaultScaling | LinearScaling;
+/**
+ * Dynamic NTK: past `maxPositionEmbeddings` the base becomes
+ * base * (factor * seqLen / maxPositionEmbeddings - (factor - 1)) ^ (dim / (dim - 2)).
+ * Frequencies follow `ApplyOptions.seqLen` (default: largest position + 1).
+ */
+export interface DynamicScaling { type: 'dynamic'; factor: number; maxPositionEmbeddings: number }
+
+/** YaRN: a per-pair ramp between kept and interpolated frequencies, plus an attention factor. */
+export interface YarnScaling {
+  type: 'yarn';
+  factor: number;
+  /** Pretraining context; Hugging Face falls back to `maxPositionEmbeddings`, one of the two is required. */
+  originalMaxPositionEmbeddings?: number | null;
+  maxPositionEmbeddings?: number | null;
+  /** Default 32 (null and 0 also mean the default, as `get("beta_fast") or 32` does). */
+  betaFast?: number | null;
+  /** Default 1 (null and 0 also mean the default). */
+  betaSlow?: number | null;
+  /** With `mscaleAllDim` (both non-zero): attentionFactor = get_mscale(factor, mscale) / get_mscale(factor, mscaleAllDim). */
+  mscale?: number | null;
+  mscaleAllDim?: number | null;
+  /** Overrides the derived attention factor (default 0.1 * ln(factor) + 1, or the mscale ratio). */
+  attentionFactor?: number | null;
+  /** Round the ramp ends to whole pairs (default true; gpt-oss uses false). */
+  truncate?: boolean;
+}
+
+/** Llama 3.1: long wavelengths divided by `factor`, short ones kept, a smooth blend between. */
+export interface Llama3Scaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
+}
+
+/**
+ * LongRoPE (Phi-3): per-pair factors, `shortFactor` while seqLen <= originalMaxPositionEmbeddings,
+ * `longFactor` beyond. The attention factor defaults to sqrt(1 + ln(factor) / ln(originalMaxPositionEmbeddings))
+ * (1 when factor <= 1), factor = `factor` or maxPositionEmbeddings / originalMaxPositionEmbeddings
+ * (given both, they must agree).
+ */
+export interface LongropeScaling {
+  type: 'longrope';
+  shortFactor: ArrayLike<number>;
+  longFactor: ArrayLike<number>;
+  originalMaxPositionEmbeddings: number;
+  maxPositionEmbeddings?: number | null;
+  factor?: number | null;
+  attentionFactor?: number | null;
+}
+
+export type RopeScaling = DefaultScaling | LinearScaling | DynamicScaling | YarnScaling | Llama3Scaling | LongropeScaling;
+
+/** Options of {@link configFromHF}. */
+export interface ConfigFromHFOptions {
+  /** Overrides the layout the model family implies. */
+  layout?: RopeLayout;
+  /** Picks one set of a per-layer-type `rope_parameters` (transformers 5), e.g. "full_attention". */
+  layerType?: string;
+}
+
+/**
+ * A RopeConfig from a parsed Hugging Face `config.json`. Throws a RopeError with code
+ * CONFIG_INVALID naming the key on unknown or contradictory input.
+ */
+export function configFromHF(config: Record<string, unknown>, options?: ConfigFromHFOptions): RopeConfig;
+
+/** Options of {@link configFromGGUF}. */
+export interface ConfigFromGGUFOptions {
+  /** Overrides the architecture's rope mode (NORM = interleaved, NEOX = half). */
+  layout?: RopeLayout;
+  /** The fetch used for a URL source (range requests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A RopeConfig from a GGUF file's metadata (only the header is read). Needs the package
+ * `@huggingface/gguf`. Throws a RopeError with code CONFIG_INVALID naming the key.
+ */
+export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | Blob | string | URL, options?: ConfigFromGGUFOptions): Promise<RopeConfig>;
 
 export interface RopeConfig {
   /** Channels per head; even. */
@@ -72,8 +160,24 @@ export interface ApplyOptions {
   order?: 'token-major' | 'head-major';
   /** Rotate by the negative angle (undoes a forward apply). */
   inverse?: boolean;
-  /** Sequence length for scaling types that depend on it (default: largest position + 1). */
+  /**
+   * Sequence length for the scaling types that depend on it, dynamic and longrope (default:
+   * largest position + 1, what Hugging Face uses). Other types ignore it. Vectors rotated
+   * under another seqLen keep their old frequencies: see {@link Rope.rerotate}.
+   */
   seqLen?: number;
+}
+
+/** Options of {@link Rope.rerotate}. */
+export interface RerotateOptions {
+  numHeads: number;
+  /** As in {@link ApplyOptions.positions}: the positions the vectors were rotated at. */
+  positions?: number | Int32Array | number[];
+  order?: 'token-major' | 'head-major';
+  /** The sequence length the vectors were rotated under. */
+  fromSeqLen: number;
+  /** The sequence length whose frequencies they should carry. */
+  toSeqLen: number;
 }
 
 export interface ApplyQKOptions extends ApplyOptions {
@@ -115,6 +219,11 @@ export interface Rope {
   apply(x: Tensor, options: ApplyOptions): void;
   /** Rotates q and k in place with one cos/sin lookup. */
   applyQK(q: Tensor, k: Tensor, options: ApplyQKOptions): void;
+  /**
+   * Moves vectors rotated under `fromSeqLen` to the frequencies (and attention factor) of
+   * `toSeqLen`, in place: inverse rotation under the old state, forward under the new.
+   */
+  rerotate(x: Tensor, options: RerotateOptions): void;
   dispose(): void;
   [Symbol.dispose](): void;
 }

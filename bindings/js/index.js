@@ -8,6 +8,7 @@ import { checkKeys, checkObject } from './validate.js';
 
 export { RopeError } from './errors.js';
 export { simdSupported } from './simd.js';
+export { configFromHF, configFromGGUF } from './config-import.js';
 
 const LOAD_KEYS = ['simd', 'wasmUrl', 'wasmBinary', 'wasmModule'];
 

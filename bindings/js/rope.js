@@ -267,6 +267,29 @@ export class Rope {
     if (tk.array) tk.array.set(new Float32Array(after, kPtr, tk.length));
   }
 
+  /**
+   * Re-rotates vectors (keys in a cache) rotated under the frequencies of `fromSeqLen` so
+   * they carry the frequencies of `toSeqLen`: the inverse rotation under the old state, then
+   * the forward rotation under the new one, in place. Same numHeads/positions/order as
+   * apply. Only dynamic and longrope change with the sequence length; for the others this
+   * returns x as it was (up to float32 rounding).
+   */
+  rerotate(x, options) {
+    this.#check('rerotate');
+    const o = this.#options(options, ['numHeads', 'positions', 'order', 'fromSeqLen', 'toSeqLen'], 'numHeads');
+    const fromSeqLen = checkFinite(o.fromSeqLen, 'options.fromSeqLen', 'SEQ_LEN_INVALID', { min: 0, minExclusive: true });
+    const toSeqLen = checkFinite(o.toSeqLen, 'options.toSeqLen', 'SEQ_LEN_INVALID', { min: 0, minExclusive: true });
+    const step = { numHeads: o.numHeads };
+    if (o.positions !== undefined) step.positions = o.positions;
+    if (o.order !== undefined) step.order = o.order;
+    // Everything the two applies check is checked by the first one (they differ only in
+    // seqLen, validated above), so a bad argument never leaves x half re-rotated.
+    // The inverse pass also divides out the old attention factor, so the forward pass
+    // starts from the unrotated vector and applies the new frequencies and factor once.
+    this.apply(x, { ...step, inverse: true, seqLen: fromSeqLen });
+    this.apply(x, { ...step, seqLen: toSeqLen });
+  }
+
   dispose() {
     if (this.#handle === 0) return;
     this.#lib._untrack(this);

@@ -1,0 +1,505 @@
+// Model configuration import: a Hugging Face config.json or a GGUF file's metadata to a
+// RopeConfig. Every problem is a RopeError with code CONFIG_INVALID naming the key.
+//
+// The mapping follows transformers' modeling_rope_utils.py (the 4.56/4.57 file with yarn
+// `truncate`/`mscale`/`mscale_all_dim`, and the 5.x `rope_parameters` form) and, for GGUF,
+// llama.cpp's metadata keys and its llama_model_rope_type() table.
+import { RopeError, fail } from './errors.js';
+import { LAYOUTS, normalizeConfig } from './config.js';
+import { checkKeys, checkOneOf, isPlainObject } from './validate.js';
+
+const CODE = 'CONFIG_INVALID';
+
+// ---------------------------------------------------------------------------------------
+// Layout by family. Hugging Face's own modeling code decides how pairs are formed; these
+// are the families whose checkpoints pair channel 2i with 2i+1 (GPT-J's rotate_every_two,
+// GLM/Cohere's interleaved rotate_half, DeepSeek's view_as_complex / rope_interleave).
+const HF_INTERLEAVED = new Set(['gptj', 'codegen', 'cohere', 'cohere2', 'glm', 'glm4', 'chatglm', 'deepseek_v2', 'deepseek_v3']);
+// Families that use rotate_half (channel i with i + rotaryDim/2): the Llama family and the
+// GPT-NeoX lineage. Hub checkpoints of these are stored for that pairing.
+const HF_HALF = new Set([
+  'llama', 'mistral', 'mixtral', 'ministral', 'qwen2', 'qwen2_moe', 'qwen3', 'qwen3_moe', 'phi', 'phi3', 'phimoe',
+  'gemma', 'gemma2', 'gemma3_text', 'gpt_neox', 'gpt_neox_japanese', 'gpt_oss', 'olmo', 'olmo2', 'olmoe', 'starcoder2',
+  'stablelm', 'falcon', 'granite', 'granitemoe', 'persimmon', 'internlm2', 'yi', 'smollm3', 'nemotron', 'exaone',
+  'helium', 'arcee', 'apertus', 'seed_oss', 'hunyuan_v1_dense', 'ernie4_5', 'dbrx', 'mimi',
+]);
+// Hugging Face rope_scaling types (plus "su", the old name of longrope) and their keys.
+const HF_TYPES = { default: 'default', linear: 'linear', dynamic: 'dynamic', yarn: 'yarn', llama3: 'llama3', longrope: 'longrope', su: 'longrope' };
+const HF_SCALING_KEYS = {
+  default: [],
+  linear: ['factor'],
+  dynamic: ['factor'],
+  yarn: ['factor', 'original_max_position_embeddings', 'beta_fast', 'beta_slow', 'mscale', 'mscale_all_dim', 'attention_factor', 'truncate'],
+  llama3: ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings'],
+  longrope: ['short_factor', 'long_factor', 'factor', 'attention_factor', 'original_max_position_embeddings'],
+};
+// Keys that may sit in any rope_scaling / rope_parameters dict without meaning scaling.
+const HF_COMMON_KEYS = ['rope_type', 'type', 'rope_theta', 'partial_rotary_factor'];
+
+// llama.cpp's llama_model_rope_type(): NORM pairs consecutive values (the converter
+// permutes Llama-family weights to it), NEOX pairs i with i + n_rot/2.
+const GGUF_NORM = new Set([
+  'llama', 'llada', 'llama4', 'deci', 'baichuan', 'starcoder', 'internlm2', 'minicpm', 'xverse', 'command-r', 'cohere2',
+  'olmo', 'arctic', 'deepseek', 'deepseek2', 'plm', 'chatglm', 'glm4', 'granite', 'granitemoe', 'chameleon', 'bailingmoe',
+  'smollm3', 'arcee', 'ernie4_5', 'ernie4_5-moe', 'mistral3',
+]);
+const GGUF_NEOX = new Set([
+  'falcon', 'falcon-h1', 'grok', 'dbrx', 'bert', 'nomic-bert', 'stablelm', 'bitnet', 'qwen', 'qwen2', 'qwen2moe', 'qwen3',
+  'qwen3moe', 'olmo2', 'olmoe', 'phi2', 'phi3', 'phimoe', 'plamo', 'plamo2', 'gemma', 'gemma2', 'gemma3', 'gemma3n',
+  'starcoder2', 'openelm', 'gptneox', 'codeshell', 'orion', 'nemotron', 'exaone', 'exaone4', 'minicpm3', 'dots1',
+  'hunyuan-moe', 'gpt-oss', 'hunyuan-dense', 'lfm2', 'smallthinker', 'seed_oss', 'apertus',
+]);
+// Multi-section (vision-language) RoPE: positions are 3-D, which a 1-D rotation cannot express.
+const GGUF_MROPE = new Set(['qwen2vl', 'qwen3vl', 'qwen3vlmoe']);
+
+// ---------------------------------------------------------------------------------------
+// Small checked readers. `name` is the key as written in the source (snake_case for HF).
+
+function has(obj, key) {
+  return obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== undefined;
+}
+
+function num(value, name, { positive = false, integer = false } = {}) {
+  if (typeof value === 'bigint') value = Number(value);
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(CODE, name, 'must be a finite number', value);
+  if (integer && !Number.isInteger(value)) fail(CODE, name, 'must be an integer', value);
+  if (positive && value <= 0) fail(CODE, name, 'must be > 0', value);
+  return value;
+}
+
+/** The one value several spellings of a key agree on, or undefined; disagreement is an error. */
+function agree(entries, read) {
+  let found;
+  for (const [name, value] of entries) {
+    if (value === undefined || value === null) continue;
+    const v = read(value, name);
+    if (found !== undefined && found.v !== v) {
+      fail(CODE, name, `contradicts ${found.name} (${found.v})`, value);
+    }
+    if (found === undefined) found = { name, v };
+  }
+  return found;
+}
+
+/** Re-throws a RopeError from normalizeConfig as CONFIG_INVALID, naming the source key. */
+function validated(result, keyOf) {
+  try {
+    normalizeConfig(result);
+  } catch (e) {
+    if (!(e instanceof RopeError)) throw e;
+    const key = keyOf(e.argument ?? '');
+    throw new RopeError(CODE, `${key}: ${e.message}`, { argument: key, value: e.value });
+  }
+  return result;
+}
+
+function checkLayoutOption(options, allowed) {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) fail('INVALID_TYPE', 'options', 'must be an object', options);
+  checkKeys(options, allowed, 'options');
+  if (options.layout !== undefined) checkOneOf(options.layout, LAYOUTS, 'options.layout', 'LAYOUT_INVALID');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------
+// Hugging Face config.json
+
+// The rope dict and the key prefix errors should use. transformers 5 writes
+// `rope_parameters` (possibly one per layer type); 4.x writes `rope_scaling`.
+function hfRopeDict(c, options) {
+  let params = has(c, 'rope_parameters') ? c.rope_parameters : null;
+  let prefix = 'rope_parameters';
+  if (params !== null) {
+    if (!isPlainObject(params)) fail(CODE, 'rope_parameters', 'must be an object or null', params);
+    const values = Object.values(params);
+    const perLayer = values.length > 0 && values.every((v) => isPlainObject(v));
+    if (perLayer) {
+      const layerType = options.layerType;
+      if (layerType === undefined) {
+        fail(CODE, 'rope_parameters', `holds one set per layer type (${Object.keys(params).join(', ')}); pass options.layerType to pick one`, params);
+      }
+      if (!has(params, layerType)) fail(CODE, `options.layerType`, `must be one of ${Object.keys(params).join(', ')}`, layerType);
+      params = params[layerType];
+      prefix = `rope_parameters.${layerType}`;
+    } else if (options.layerType !== undefined) {
+      fail(CODE, 'options.layerType', 'is only meaningful when rope_parameters has one set per layer type', options.layerType);
+    }
+  }
+  const scaling = has(c, 'rope_scaling') ? c.rope_scaling : null;
+  if (scaling !== null && !isPlainObject(scaling)) fail(CODE, 'rope_scaling', 'must be an object or null', scaling);
+  if (params !== null && scaling !== null) {
+    // Both forms present: they must say the same thing.
+    for (const key of Object.keys(scaling)) {
+      if (has(params, key) && JSON.stringify(params[key]) !== JSON.stringify(scaling[key])) {
+        fail(CODE, `rope_scaling.${key}`, `contradicts ${prefix}.${key} (${JSON.stringify(params[key])})`, scaling[key]);
+      }
+    }
+    return { dict: { ...scaling, ...params }, prefix };
+  }
+  if (params !== null) return { dict: params, prefix };
+  if (scaling !== null) return { dict: scaling, prefix: 'rope_scaling' };
+  return { dict: {}, prefix: 'rope_scaling' };
+}
+
+function hfScaling(c, dict, prefix, maxPos) {
+  const key = (k) => `${prefix}.${k}`;
+  const typeEntry = agree([[key('rope_type'), dict.rope_type], [key('type'), dict.type]], (v, name) => {
+    if (typeof v !== 'string') fail(CODE, name, 'must be a string', v);
+    return v;
+  });
+  const rawType = typeEntry ? typeEntry.v : 'default';
+  if (rawType === 'mrope') fail(CODE, typeEntry.name, 'is multimodal RoPE (3-D positions), which rope-wasm does not implement', rawType);
+  const type = HF_TYPES[rawType];
+  if (type === undefined) {
+    fail(CODE, typeEntry.name, `must be one of ${Object.keys(HF_TYPES).map((t) => JSON.stringify(t)).join(', ')}`, rawType);
+  }
+  for (const k of Object.keys(dict)) {
+    if (dict[k] === undefined || HF_COMMON_KEYS.includes(k) || HF_SCALING_KEYS[type].includes(k)) continue;
+    fail(CODE, key(k), `is not a key of ${JSON.stringify(rawType)} scaling (known: ${HF_SCALING_KEYS[type].join(', ') || 'none'})`, dict[k]);
+  }
+  const opt = (k, o) => (dict[k] === undefined || dict[k] === null ? null : num(dict[k], key(k), o));
+  const req = (k, o) => {
+    if (dict[k] === undefined || dict[k] === null) fail(CODE, key(k), `is required for ${JSON.stringify(rawType)} scaling`, dict[k]);
+    return num(dict[k], key(k), o);
+  };
+  const topOriginal = has(c, 'original_max_position_embeddings') ? num(c.original_max_position_embeddings, 'original_max_position_embeddings', { positive: true }) : null;
+  const needMax = () => {
+    if (maxPos === null) fail(CODE, 'max_position_embeddings', `is required for ${JSON.stringify(rawType)} scaling`, undefined);
+    return maxPos;
+  };
+  switch (type) {
+    case 'default':
+      return null;
+    case 'linear':
+      return { type, factor: req('factor', { positive: true }) };
+    case 'dynamic':
+      // transformers' dynamic NTK uses the config's max_position_embeddings.
+      return { type, factor: req('factor', { positive: true }), maxPositionEmbeddings: needMax() };
+    case 'yarn': {
+      const factor = req('factor', { positive: true });
+      // `rope_scaling.get("original_max_position_embeddings") or config.max_position_embeddings`
+      let original = opt('original_max_position_embeddings', { positive: true });
+      if (original === null) original = needMax();
+      if (topOriginal !== null && topOriginal !== original) {
+        fail(CODE, 'original_max_position_embeddings', `contradicts the ${original} yarn uses`, topOriginal);
+      }
+      const s = { type, factor, originalMaxPositionEmbeddings: original };
+      // `get("beta_fast") or 32`: null and 0 mean the default, as in transformers.
+      const bf = opt('beta_fast');
+      const bs = opt('beta_slow');
+      if (bf) s.betaFast = bf;
+      if (bs) s.betaSlow = bs;
+      for (const [hf, js] of [['mscale', 'mscale'], ['mscale_all_dim', 'mscaleAllDim']]) {
+        const v = opt(hf);
+        if (v !== null) s[js] = v;
+      }
+      const af = opt('attention_factor', { positive: true });
+      if (af !== null) s.attentionFactor = af;
+      if (dict.truncate !== undefined) {
+        // `if truncate:` — JSON null is falsy, like false.
+        if (dict.truncate !== null && typeof dict.truncate !== 'boolean') fail(CODE, key('truncate'), 'must be a boolean', dict.truncate);
+        s.truncate = dict.truncate === true;
+      }
+      return s;
+    }
+    case 'llama3':
+      return {
+        type,
+        factor: req('factor', { positive: true }),
+        lowFreqFactor: req('low_freq_factor', { positive: true }),
+        highFreqFactor: req('high_freq_factor', { positive: true }),
+        originalMaxPositionEmbeddings: req('original_max_position_embeddings', { positive: true }),
+      };
+    case 'longrope': {
+      const lists = {};
+      for (const [hf, js] of [['short_factor', 'shortFactor'], ['long_factor', 'longFactor']]) {
+        const v = dict[hf];
+        if (!Array.isArray(v)) fail(CODE, key(hf), 'must be an array of numbers', v);
+        lists[js] = v.map((f, i) => num(f, `${key(hf)}[${i}]`, { positive: true }));
+      }
+      // Phi-3 keeps the pretraining length at the top level (transformers 4.x reads it
+      // there); 5.x also accepts it inside the rope dict. Without either, it is
+      // max_position_embeddings.
+      const inner = opt('original_max_position_embeddings', { positive: true });
+      if (topOriginal !== null && inner !== null && topOriginal !== inner) {
+        fail(CODE, key('original_max_position_embeddings'), `contradicts original_max_position_embeddings (${topOriginal})`, inner);
+      }
+      const original = topOriginal ?? inner ?? needMax();
+      const max = maxPos ?? original;
+      const factor = opt('factor', { positive: true });
+      if (factor !== null && Math.abs(factor - max / original) > 1e-12 * (max / original)) {
+        // transformers 4.x replaces factor by the ratio, 5.x keeps factor: they only agree
+        // when the two are equal, so anything else is ambiguous.
+        fail(CODE, key('factor'), `contradicts max_position_embeddings / original_max_position_embeddings = ${max / original}`, factor);
+      }
+      const s = { type, ...lists, originalMaxPositionEmbeddings: original, maxPositionEmbeddings: max };
+      if (factor !== null) s.factor = factor;
+      const af = opt('attention_factor', { positive: true });
+      if (af !== null) s.attentionFactor = af;
+      return s;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * A RopeConfig from a parsed Hugging Face `config.json` (a multimodal config's
+ * `text_config` is used when the top level has no attention geometry).
+ * options.layout overrides the layout the model family implies; options.layerType picks
+ * one set of a per-layer-type `rope_parameters`.
+ */
+export function configFromHF(config, options) {
+  const o = checkLayoutOption(options, ['layout', 'layerType']);
+  if (!isPlainObject(config)) fail(CODE, 'config', 'must be a parsed config.json object', config);
+  let c = config;
+  let where = '';
+  if (!has(c, 'num_attention_heads') && !has(c, 'n_head') && isPlainObject(c.text_config)) {
+    c = c.text_config;
+    where = 'text_config.';
+  }
+  const at = (k) => `${where}${k}`;
+  const modelType = has(c, 'model_type') ? c.model_type : (has(config, 'model_type') ? config.model_type : undefined);
+  if (modelType !== undefined && typeof modelType !== 'string') fail(CODE, at('model_type'), 'must be a string', modelType);
+
+  const { dict, prefix } = hfRopeDict(c, o);
+  const pfx = where + prefix;
+
+  // Head geometry.
+  const heads = agree([[at('num_attention_heads'), c.num_attention_heads], [at('n_head'), c.n_head]],
+    (v, n) => num(v, n, { positive: true, integer: true }));
+  const hidden = agree([[at('hidden_size'), c.hidden_size], [at('n_embd'), c.n_embd]],
+    (v, n) => num(v, n, { positive: true, integer: true }));
+  let headDim;
+  let headDimKey;
+  if (has(c, 'qk_rope_head_dim') && c.qk_rope_head_dim !== null) {
+    // Multi-head latent attention (DeepSeek-V2/V3): RoPE covers only the qk_rope_head_dim
+    // slice of each head, and transformers sets head_dim to it for the rotary embedding.
+    headDim = num(c.qk_rope_head_dim, at('qk_rope_head_dim'), { positive: true, integer: true });
+    headDimKey = at('qk_rope_head_dim');
+    if (has(c, 'head_dim') && c.head_dim !== null && c.head_dim !== headDim) {
+      fail(CODE, at('head_dim'), `contradicts qk_rope_head_dim (${headDim}), which is what RoPE rotates`, c.head_dim);
+    }
+  } else if (has(c, 'head_dim') && c.head_dim !== null) {
+    headDim = num(c.head_dim, at('head_dim'), { positive: true, integer: true });
+    headDimKey = at('head_dim');
+  } else {
+    if (heads === undefined) fail(CODE, at('num_attention_heads'), 'is required (or head_dim)', undefined);
+    if (hidden === undefined) fail(CODE, at('hidden_size'), 'is required (or head_dim)', undefined);
+    if (hidden.v % heads.v !== 0) fail(CODE, hidden.name, `must be a multiple of ${heads.name} (${heads.v})`, hidden.v);
+    headDim = hidden.v / heads.v;
+    headDimKey = `${hidden.name} / ${heads.name}`;
+  }
+
+  // Rotated channels: partial_rotary_factor (top level or in the rope dict), GPT-NeoX's
+  // rotary_pct, or GPT-J/CodeGen's absolute rotary_dim. transformers computes
+  // int(head_dim * partial_rotary_factor), i.e. truncates.
+  const fraction = agree([
+    [at('partial_rotary_factor'), c.partial_rotary_factor],
+    [`${pfx}.partial_rotary_factor`, dict.partial_rotary_factor],
+    [at('rotary_pct'), c.rotary_pct],
+  ], (v, n) => {
+    const f = num(v, n, { positive: true });
+    if (f > 1) fail(CODE, n, 'must be <= 1', v);
+    return f;
+  });
+  let rotaryDim = headDim;
+  let rotaryKey = headDimKey;
+  if (fraction !== undefined) {
+    rotaryDim = Math.trunc(headDim * fraction.v);
+    rotaryKey = fraction.name;
+  }
+  if (has(c, 'rotary_dim') && c.rotary_dim !== null) {
+    const rd = num(c.rotary_dim, at('rotary_dim'), { positive: true, integer: true });
+    if (fraction !== undefined && rd !== rotaryDim) fail(CODE, at('rotary_dim'), `contradicts ${fraction.name} (giving ${rotaryDim})`, rd);
+    rotaryDim = rd;
+    rotaryKey = at('rotary_dim');
+  }
+  if (rotaryDim % 2 !== 0 || rotaryDim < 2) fail(CODE, rotaryKey, `must give an even number of rotated channels >= 2 (gives ${rotaryDim})`, rotaryDim);
+  if (rotaryDim > headDim) fail(CODE, rotaryKey, `must give at most head_dim (${headDim}) rotated channels`, rotaryDim);
+
+  // Base: rope_theta (4.x top level or 5.x rope dict), GPT-NeoX's rotary_emb_base.
+  const baseEntry = agree([
+    [at('rope_theta'), c.rope_theta],
+    [`${pfx}.rope_theta`, dict.rope_theta],
+    [at('rotary_emb_base'), c.rotary_emb_base],
+  ], (v, n) => num(v, n, { positive: true }));
+  // 10000 is the default of the config classes that omit it (GPT-J hard-codes it).
+  const base = baseEntry ? baseEntry.v : 10000;
+
+  const maxEntry = agree([[at('max_position_embeddings'), c.max_position_embeddings], [at('n_positions'), c.n_positions]],
+    (v, n) => num(v, n, { positive: true, integer: true }));
+  const scaling = hfScaling(c, dict, pfx, maxEntry ? maxEntry.v : null);
+
+  // Layout.
+  let layout = o.layout;
+  if (layout === undefined) {
+    if (modelType === undefined) fail(CODE, 'model_type', 'is missing, so the layout is unknown: pass options.layout', undefined);
+    if (modelType === 'deepseek_v3' && c.rope_interleave === false) layout = 'half';
+    else if (HF_INTERLEAVED.has(modelType)) layout = 'interleaved';
+    else if (HF_HALF.has(modelType)) layout = 'half';
+    else fail(CODE, at('model_type'), 'is a family whose pairing rope-wasm does not know: pass options.layout ("half" or "interleaved")', modelType);
+  }
+
+  const result = { headDim, rotaryDim, base, layout, scaling };
+  const snake = (k) => k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+  return validated(result, (arg) => {
+    if (arg.startsWith('config.scaling.')) return `${pfx}.${snake(arg.slice('config.scaling.'.length))}`;
+    if (arg === 'config.base') return baseEntry ? baseEntry.name : at('rope_theta');
+    if (arg === 'config.headDim') return headDimKey;
+    if (arg === 'config.rotaryDim') return rotaryKey;
+    return arg;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// GGUF
+
+const FAKE_URL = 'https://rope-wasm.invalid/model.gguf';
+
+// @huggingface/gguf reads a file through HTTP range requests; for bytes already in hand,
+// a fetch that answers those ranges from a Blob serves them without any network.
+function blobFetch(blob) {
+  return async (_url, init) => {
+    const range = /bytes=(\d+)-(\d+)/.exec(init?.headers?.Range ?? init?.headers?.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    const end = Math.min(range ? Number(range[2]) : blob.size - 1, blob.size - 1);
+    const body = start <= end ? await blob.slice(start, end + 1).arrayBuffer() : new ArrayBuffer(0);
+    return new Response(body, {
+      status: 206,
+      headers: { 'content-range': `bytes ${start}-${Math.max(start, end)}/${blob.size}` },
+    });
+  };
+}
+
+async function parseGGUF(source, options) {
+  let mod;
+  try {
+    mod = await import('@huggingface/gguf');
+  } catch (e) {
+    throw new RopeError('GGUF_PARSER_MISSING', `configFromGGUF needs the package @huggingface/gguf (${e && e.message})`);
+  }
+  let uri;
+  let params;
+  if (typeof source === 'string' || source instanceof URL) {
+    uri = String(source);
+    params = options.fetch ? { fetch: options.fetch } : {};
+  } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source) || (typeof Blob !== 'undefined' && source instanceof Blob)) {
+    const blob = source instanceof Blob ? source : new Blob([source]);
+    uri = FAKE_URL;
+    params = { fetch: blobFetch(blob) };
+  } else {
+    return fail('INVALID_TYPE', 'source', 'must be an ArrayBuffer, a typed array, a Blob, or a URL (string or URL)', source);
+  }
+  try {
+    return await mod.gguf(uri, params);
+  } catch (e) {
+    throw new RopeError(CODE, `source is not a readable GGUF file: ${e && e.message}`, { argument: 'source' });
+  }
+}
+
+/**
+ * A RopeConfig from the metadata of a GGUF file (an ArrayBuffer, typed array, Blob or URL).
+ * Only the header is read (metadata and tensor directory), never tensor data.
+ * options.layout overrides the architecture's rope mode; options.fetch is used for URLs.
+ */
+export async function configFromGGUF(source, options) {
+  const o = checkLayoutOption(options, ['layout', 'fetch']);
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') fail('INVALID_TYPE', 'options.fetch', 'must be a function', o.fetch);
+  const { metadata, tensorInfos } = await parseGGUF(source, o);
+  const arch = metadata['general.architecture'];
+  if (typeof arch !== 'string') fail(CODE, 'general.architecture', 'must be a string', arch);
+  const key = (k) => `${arch}.${k}`;
+  const get = (k) => metadata[key(k)];
+  const getNum = (k, opts) => (get(k) === undefined ? undefined : num(get(k), key(k), opts));
+
+  if (GGUF_MROPE.has(arch)) fail(CODE, 'general.architecture', 'uses multimodal RoPE (3-D positions), which rope-wasm does not implement', arch);
+
+  let headCount = get('attention.head_count');
+  if (Array.isArray(headCount)) {
+    // Per-layer head counts: RoPE geometry is per head, so they need only agree where used.
+    const nonzero = headCount.map(Number).filter((h) => h > 0);
+    if (nonzero.length === 0 || nonzero.some((h) => h !== nonzero[0])) fail(CODE, key('attention.head_count'), 'must give one head count', headCount);
+    headCount = nonzero[0];
+  }
+  const rotaryFromFile = getNum('rope.dimension_count', { positive: true, integer: true });
+  let headDim = getNum('attention.key_length', { positive: true, integer: true });
+  if (headDim === undefined) {
+    const embd = getNum('embedding_length', { positive: true, integer: true });
+    if (embd === undefined || headCount === undefined) fail(CODE, key('attention.key_length'), 'is required (or embedding_length and attention.head_count)', undefined);
+    const heads = num(headCount, key('attention.head_count'), { positive: true, integer: true });
+    if (embd % heads !== 0) fail(CODE, key('embedding_length'), `must be a multiple of attention.head_count (${heads})`, embd);
+    headDim = embd / heads;
+  }
+  // DeepSeek-V2's multi-head latent attention rotates a separate qk_rope slice; its
+  // key_length counts the unrotated part too.
+  if (arch === 'deepseek2' && rotaryFromFile !== undefined) headDim = rotaryFromFile;
+  const rotaryDim = rotaryFromFile ?? headDim;
+  const base = getNum('rope.freq_base', { positive: true }) ?? 10000;
+
+  // Per-pair factors that llama.cpp's converter stores as tensors (llama3's rope_freqs,
+  // longrope's rope_factors_long/short) are weights, not metadata.
+  for (const t of tensorInfos) {
+    if (t.name === 'rope_freqs.weight' || t.name.startsWith('rope_factors_')) {
+      fail(CODE, `tensor ${t.name}`, 'holds per-pair RoPE factors in tensor data, which configFromGGUF (metadata only) does not read; use configFromHF with the model\'s config.json', t.name);
+    }
+  }
+
+  const typeName = get('rope.scaling.type');
+  if (typeName !== undefined && typeof typeName !== 'string') fail(CODE, key('rope.scaling.type'), 'must be a string', typeName);
+  const factorEntry = agree([[key('rope.scaling.factor'), get('rope.scaling.factor')], [key('rope.scale_linear'), get('rope.scale_linear')]],
+    (v, n) => num(v, n));
+  const factor = factorEntry ? factorEntry.v : undefined;
+  // llama.cpp reads a missing type as "linear" and a factor of 0 as 1.
+  const type = typeName ?? 'linear';
+  // llama.cpp multiplies cos/sin by attn_factor on top of the scaling's own factor; no
+  // Hugging Face rope type has that knob, so only the neutral value is accepted.
+  const attn = getNum('rope.scaling.attn_factor');
+  if (attn !== undefined && attn !== 1) fail(CODE, key('rope.scaling.attn_factor'), 'other than 1 has no Hugging Face equivalent', attn);
+  let scaling = null;
+  if (type === 'none' || ((type === 'linear') && (factor === undefined || factor === 0 || factor === 1))) {
+    scaling = null;
+  } else if (type === 'linear') {
+    scaling = { type: 'linear', factor: num(factor, factorEntry.name, { positive: true }) };
+  } else if (type === 'yarn') {
+    if (factor === undefined) fail(CODE, key('rope.scaling.factor'), 'is required for yarn', undefined);
+    const original = getNum('rope.scaling.original_context_length', { positive: true, integer: true })
+      ?? getNum('context_length', { positive: true, integer: true });
+    if (original === undefined) fail(CODE, key('rope.scaling.original_context_length'), 'is required for yarn', undefined);
+    scaling = { type: 'yarn', factor: num(factor, factorEntry.name, { positive: true }), originalMaxPositionEmbeddings: original };
+    const bf = getNum('rope.scaling.yarn_beta_fast', { positive: true });
+    const bs = getNum('rope.scaling.yarn_beta_slow', { positive: true });
+    if (bf !== undefined) scaling.betaFast = bf;
+    if (bs !== undefined) scaling.betaSlow = bs;
+    // The converter writes Hugging Face's attention_factor as yarn_attn_factor.
+    const af = getNum('rope.scaling.yarn_attn_factor', { positive: true });
+    if (af !== undefined) scaling.attentionFactor = af;
+    // DeepSeek-V2's converter stores 0.1 * mscale_all_dim; its checkpoints have
+    // mscale == mscale_all_dim (llama.cpp assumes the same), so both are restored.
+    const logMul = getNum('rope.scaling.yarn_log_multiplier');
+    if (logMul !== undefined && logMul !== 0) {
+      scaling.mscale = logMul / 0.1;
+      scaling.mscaleAllDim = logMul / 0.1;
+    }
+    const ext = getNum('rope.scaling.yarn_ext_factor');
+    if (ext !== undefined && ext !== 1) fail(CODE, key('rope.scaling.yarn_ext_factor'), 'other than 1 has no Hugging Face yarn equivalent', ext);
+  } else if (type === 'longrope') {
+    fail(CODE, key('rope.scaling.type'), 'is longrope, whose per-pair factors GGUF keeps in tensor data (rope_factors_long/short); use configFromHF', type);
+  } else {
+    fail(CODE, key('rope.scaling.type'), 'must be "none", "linear" or "yarn"', type);
+  }
+
+  let layout = o.layout;
+  if (layout === undefined) {
+    if (GGUF_NORM.has(arch)) layout = 'interleaved';
+    else if (GGUF_NEOX.has(arch)) layout = 'half';
+    else fail(CODE, 'general.architecture', 'is an architecture whose rope mode rope-wasm does not know: pass options.layout', arch);
+  }
+  const result = { headDim, rotaryDim, base, layout, scaling };
+  return validated(result, (arg) => {
+    if (arg === 'config.rotaryDim') return key('rope.dimension_count');
+    if (arg === 'config.base') return key('rope.freq_base');
+    if (arg.startsWith('config.scaling')) return key('rope.scaling');
+    return arg;
+  });
+}
