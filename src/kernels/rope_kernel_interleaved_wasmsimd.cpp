@@ -60,6 +60,10 @@ void run(const KernelArgs& a) {
       for (size_t h = 0; h < a.heads; ++h) {
         float* v = tok + h * a.head_stride;
         size_t i = 0;
+        for (; i + 8 <= vec_end; i += 8) {
+          rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
+          rotate4pairs<kInverse>(v + 2 * i + 8, load_row<kScaled>(cs + i + 4, sc), load_row<kScaled>(sn + i + 4, sc));
+        }
         for (; i < vec_end; i += 4) rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
         for (; i < pairs; ++i) rotate1pair<kInverse>(v + 2 * i, cs[i] * scale, sn[i] * scale);
       }

@@ -15,8 +15,15 @@ export const SIZES = [
 ];
 export const LAYERS = 32; // N: calls per decode position
 
+// Browsers coarsen performance.now() (100 us in Chromium without cross-origin isolation,
+// plus jitter), so there samples must last far longer than the resolution.
+let defaultMinSampleMs = 5;
+export function setMinSampleMs(ms) {
+  defaultMinSampleMs = ms;
+}
+
 /** Median ms of one call; each sample repeats the call to last >= minSampleMs. */
-export function timeIt(fn, { samples = 11, minSampleMs = 5, warmupMs = 50 } = {}) {
+export function timeIt(fn, { samples = 11, minSampleMs = defaultMinSampleMs, warmupMs = 50 } = {}) {
   const w0 = performance.now();
   let calls = 0;
   while (performance.now() - w0 < warmupMs || calls < 2) {
@@ -38,7 +45,7 @@ export function timeIt(fn, { samples = 11, minSampleMs = 5, warmupMs = 50 } = {}
   return times[times.length >> 1];
 }
 
-async function timeItAsync(fn, { samples = 7, minSampleMs = 20 } = {}) {
+async function timeItAsync(fn, { samples = 7, minSampleMs = Math.max(20, defaultMinSampleMs) } = {}) {
   for (let i = 0; i < 3; i++) await fn();
   const t0 = performance.now();
   await fn();
