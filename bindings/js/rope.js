@@ -24,6 +24,23 @@ function resolveTensor(x, name, lib) {
   return fail('INVALID_TYPE', name, 'must be a Float32Array or a RopeBuffer', x);
 }
 
+// Copies between callers' arrays and wasm memory through the module's heap views, which the
+// glue replaces whenever memory grows, so they are current here; small arrays are copied
+// element by element to spare allocating a view per call (decode steps).
+function copyIn(m, ptr, src) {
+  m.HEAPF32.set(src, ptr >>> 2);
+}
+function copyOut(m, ptr, dst) {
+  const heap = m.HEAPF32;
+  const base = ptr >>> 2;
+  const n = dst.length;
+  if (n <= 256) {
+    for (let i = 0; i < n; i++) dst[i] = heap[base + i];
+  } else {
+    dst.set(heap.subarray(base, base + n));
+  }
+}
+
 // positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
 function resolvePositions(positions, tokens) {
   if (positions === undefined) return { start: 0, list: null };
@@ -186,18 +203,18 @@ export class Rope {
     const copyBytes = t.array ? 4 * t.length : 0;
     let scratch = 0;
     if (posBytes + copyBytes > 0) scratch = this.#lib._scratch(posBytes + copyBytes, 'apply');
-    const heap = this.#lib._heapBuffer();
+    const m = this.#m;
     const posPtr = pos.list ? scratch : 0;
-    if (pos.list) new Int32Array(heap, posPtr, tokens).set(pos.list);
+    if (pos.list) m.HEAP32.set(pos.list, posPtr >>> 2);
     let ptr = t.ptr;
     if (t.array) {
       ptr = scratch + posBytes;
-      new Float32Array(heap, ptr, t.length).set(t.array);
+      copyIn(m, ptr, t.array);
     }
     const status = this.#m._rope_wasm_apply(this.#handle, ptr, t.length, o.numHeads, order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
     if (status !== 0) throwStatus(status, 'apply');
     this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
-    if (t.array) t.array.set(new Float32Array(this.#lib._heapBuffer(), ptr, t.length));
+    if (t.array) copyOut(m, ptr, t.array);
   }
 
   // The copying path for large token-major tensors: copy in, rotate and copy out one chunk
@@ -210,18 +227,19 @@ export class Rope {
     const chunkTokens = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (4 * perToken)));
     const posBytes = pos.list ? 4 * tokens : 0;
     const scratch = this.#lib._scratch(posBytes + 4 * Math.min(chunkTokens, tokens) * perToken, 'apply');
-    if (pos.list) new Int32Array(this.#lib._heapBuffer(), scratch, tokens).set(pos.list);
+    const m = this.#m;
+    if (pos.list) m.HEAP32.set(pos.list, scratch >>> 2);
     const ptr = scratch + posBytes;
     for (let t0 = 0; t0 < tokens; t0 += chunkTokens) {
       const n = Math.min(chunkTokens, tokens - t0);
       const lo = t0 * perToken;
       const hi = lo + n * perToken;
-      // Fresh views each chunk: the cos/sin table may grow wasm memory during a call.
-      new Float32Array(this.#lib._heapBuffer(), ptr, n * perToken).set(arr.subarray(lo, hi));
+      // The module's views are re-read each chunk: the cos/sin table may grow memory.
+      copyIn(m, ptr, arr.subarray(lo, hi));
       const status = this.#m._rope_wasm_apply(this.#handle, ptr, n * perToken, numHeads, 0,
         pos.list ? scratch + 4 * t0 : 0, pos.start + t0, inverse ? 1 : 0, seqLen);
       if (status !== 0) throwStatus(status, 'apply');
-      arr.set(new Float32Array(this.#lib._heapBuffer(), ptr, n * perToken), lo);
+      arr.set(m.HEAPF32.subarray(ptr >>> 2, (ptr >>> 2) + n * perToken), lo);
     }
     this.#seqLenInForce = seqLen;
   }
@@ -251,20 +269,19 @@ export class Rope {
     const kBytes = tk.array ? 4 * tk.length : 0;
     let scratch = 0;
     if (posBytes + qBytes + kBytes > 0) scratch = this.#lib._scratch(posBytes + qBytes + kBytes, 'applyQK');
-    const heap = this.#lib._heapBuffer();
+    const m = this.#m;
     const posPtr = pos.list ? scratch : 0;
-    if (pos.list) new Int32Array(heap, posPtr, tokens).set(pos.list);
+    if (pos.list) m.HEAP32.set(pos.list, posPtr >>> 2);
     const qPtr = tq.array ? scratch + posBytes : tq.ptr;
     const kPtr = tk.array ? scratch + posBytes + qBytes : tk.ptr;
-    if (tq.array) new Float32Array(heap, qPtr, tq.length).set(tq.array);
-    if (tk.array) new Float32Array(heap, kPtr, tk.length).set(tk.array);
+    if (tq.array) copyIn(m, qPtr, tq.array);
+    if (tk.array) copyIn(m, kPtr, tk.array);
     const status = this.#m._rope_wasm_apply_qk(this.#handle, qPtr, tq.length, kPtr, tk.length, o.numHeads, o.numKvHeads,
       order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
     if (status !== 0) throwStatus(status, 'applyQK');
     this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
-    const after = this.#lib._heapBuffer();
-    if (tq.array) tq.array.set(new Float32Array(after, qPtr, tq.length));
-    if (tk.array) tk.array.set(new Float32Array(after, kPtr, tk.length));
+    if (tq.array) copyOut(m, qPtr, tq.array);
+    if (tk.array) copyOut(m, kPtr, tk.array);
   }
 
   /**
