@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: native C++ (GoogleTest via ctest, plain and under ASan/UBSan), the JS API on
-# both wasm builds (Vitest), the packed package imported from an empty folder.
+# both wasm builds (Vitest), the packed package imported from an empty folder, and the
+# explainer page (unit tests, and end to end in Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -25,3 +26,9 @@ npx vitest run --config tests/js/vitest.config.js
 
 echo "== package: npm pack, install in an empty folder, import"
 bash tests/package/pack-test.sh
+
+echo "== explainer page: unit tests (Vitest)"
+npx vitest run --config tests/web/vitest.config.js
+
+echo "== explainer page: end to end in Chromium (playwright-core)"
+bash tests/e2e/run.sh
