@@ -82,11 +82,13 @@ function maxErrorVsFloat64(rope, size, layout) {
 
 /**
  * Runs every case; returns rows { size, layout, variant, ms, bytes, ...ratios }.
- * libs: { simd, baseline } RopeLibrary; ort: the onnxruntime-web module or null.
+ * makeLibs: () => Promise<{ simd, baseline }> (fresh RopeLibrary instances, so each size's
+ * wasm memory figure is its own peak: wasm memory only grows); ort: onnxruntime-web or null.
  */
-export async function runCases({ libs, ort, log = () => {}, sizes = SIZES }) {
+export async function runCases({ makeLibs, ort, log = () => {}, sizes = SIZES }) {
   const rows = [];
   for (const size of sizes) {
+    const libs = await makeLibs();
     const n = size.tokens * size.heads * size.headDim;
     const nk = size.tokens * size.kvHeads * size.headDim;
     const bytes = 2 * 4 * n;

@@ -20,11 +20,11 @@ const note = (m) => process.stderr.write(`  ${m}\n`);
 const envs = [];
 note('Node: running');
 ort.env.wasm.numThreads = 1;
-const libs = { simd: await loadRope({ simd: true }), baseline: await loadRope({ simd: false }) };
+const makeLibs = async () => ({ simd: await loadRope({ simd: true }), baseline: await loadRope({ simd: false }) });
 // BENCH_SIZES=decode,small limits the sizes (Node only; for quick looks).
 const only = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',') : null;
 const sizes = only ? SIZES.filter((s) => only.includes(s.name)) : SIZES;
-envs.push({ env: 'node', rows: await runCases({ libs, ort, log: note, sizes }) });
+envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
 
 if (!args.has('--no-browser')) {
   note('Chromium: running (a few minutes)');
@@ -82,7 +82,8 @@ for (const [key, ms] of native) {
 const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
 console.log(`rope-wasm benchmark: ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}${envs[1]?.info ? `, ${envs[1].info}` : ''}`);
 console.log('time: median of repeated samples; GB/s: bytes read + written; x ceiling: the SIMD in-place x = x*a + b over the same bytes in the same run / this time;');
-console.log('vs ORT: onnxruntime-web RotaryEmbedding (wasm, 1 thread, whole session.run) time / rope-wasm copying-path time; max err: max|y - y_f64| / max|x|.');
+console.log('vs ORT: onnxruntime-web RotaryEmbedding (wasm, 1 thread, whole session.run) time / rope-wasm copying-path time; max err: max|y - y_f64| / max|x|;');
+console.log('wasm mem: peak wasm memory of a fresh library running that size (tensor, cos/sin cache, scratch).');
 for (const l of lines) console.log(l.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
 
 // ---- targets (printed, never asserted: a noisy 2-core machine) ----
