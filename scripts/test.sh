@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every test: native C++ (GoogleTest via ctest, plain and under ASan/UBSan), the JS API on
-# both wasm builds (Vitest), the packed package imported from an empty folder, and the
-# explainer page (unit tests, and end to end in Chromium).
+# Every test: native C++ (GoogleTest via ctest: plain, under ASan/UBSan, and built to wasm),
+# a short libFuzzer run, the JS API on both wasm builds (Vitest), the packed package imported
+# from an empty folder, and the explainer page (unit tests, and end to end in Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -16,6 +16,9 @@ echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROPE_SANITIZE=ON -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build build-asan -j 2
 ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== fuzz: libFuzzer over the core (ASan + UBSan): corpus replay + 30 s"
+bash scripts/fuzz-short.sh
 
 echo "== the same GoogleTest suite built to wasm (SIMD and baseline), run in Node"
 NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs" cmake --build build-wasm -j 2 --target rope_wasm_tests_simd rope_wasm_tests_baseline

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 #include <new>
+#include <utility>
 
 #include "kernels/rope_kernels.h"
 #include "rope_cache.h"
@@ -15,11 +16,15 @@ struct Rope {
   RopeConfig config;
   int rotary_dim = 0;
   double* inv_freq = nullptr;
+  double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
   double attention_factor = 1.0;
   double regime = std::numeric_limits<double>::quiet_NaN();  // frequency_regime in force
   CosSinCache cache;
   KernelFn kernel = nullptr;
-  ~Rope() { std::free(inv_freq); }
+  ~Rope() {
+    std::free(inv_freq);
+    std::free(next_inv_freq);
+  }
 };
 
 namespace {
@@ -27,13 +32,31 @@ namespace {
 constexpr int64_t kInt32Min = std::numeric_limits<int32_t>::min();
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
-// Installs the frequencies of `seq_len` if they differ from those in force.
+// Bounds that keep every angle and every float cos/sin row finite: position * frequency
+// must not overflow a double at any int32 position, and the rows (times af) and the
+// inverse's 1/af^2 must be normal floats. Scaling parameters that validate but give
+// frequencies or factors outside them (a yarn factor of 1e-300, an attention factor of
+// 1e300) would turn finite tensors into NaN; they are SCALING_INVALID instead.
+constexpr double kMaxFrequency = 1e290;
+constexpr double kMinAttentionFactor = 1e-15;
+constexpr double kMaxAttentionFactor = 1e15;
+
+// Installs the frequencies of `seq_len` if they differ from those in force. On failure
+// nothing changes.
 Status update_frequencies(Rope* r, double seq_len) {
   const double regime = frequency_regime(r->config, seq_len);
   if (regime == r->regime) return Status::kOk;
   FrequencyResult fr;
-  const Status st = compute_frequencies(r->config, seq_len, r->inv_freq, nullptr, &fr);
+  const Status st = compute_frequencies(r->config, seq_len, r->next_inv_freq, nullptr, &fr);
   if (st != Status::kOk) return st;
+  if (!(fr.attention_factor >= kMinAttentionFactor && fr.attention_factor <= kMaxAttentionFactor))
+    return Status::kScalingInvalid;
+  const int pairs = r->rotary_dim / 2;
+  for (int i = 0; i < pairs; ++i) {
+    const double f = r->next_inv_freq[i];
+    if (!(f >= 0 && f <= kMaxFrequency)) return Status::kScalingInvalid;
+  }
+  std::swap(r->inv_freq, r->next_inv_freq);
   r->attention_factor = fr.attention_factor;
   r->cache.set_frequencies(r->inv_freq, fr.attention_factor);
   r->regime = regime;
@@ -134,7 +157,8 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->config.rotary_dim = r->rotary_dim;
   r->kernel = best_kernel(config.layout);
   r->inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
-  if (r->inv_freq == nullptr) {
+  r->next_inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
+  if (r->inv_freq == nullptr || r->next_inv_freq == nullptr) {
     delete r;
     return Status::kOutOfMemory;
   }

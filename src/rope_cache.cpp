@@ -31,7 +31,11 @@ Status CosSinCache::init(int rotary_dim, double limit_bytes) {
   pairs_ = static_cast<size_t>(rotary_dim / 2);
   row_floats_ = rope::row_floats(rotary_dim);
   const double row_bytes = static_cast<double>(row_floats_ * sizeof(float));
-  const double rows = std::floor(limit_bytes / row_bytes);
+  // The table's byte count (rows * row_bytes) must fit in size_t with room to spare: in
+  // 32-bit wasm a limit of 4 GiB + 4 KiB would otherwise wrap to a 4 KiB realloc that the
+  // table is then filled far past. Half the address space is more than memory can hold.
+  const double max_bytes = static_cast<double>(std::numeric_limits<size_t>::max() / 2);
+  const double rows = std::floor(std::min(limit_bytes, max_bytes) / row_bytes);
   max_rows_ = rows > 2147483648.0 ? static_cast<size_t>(2147483648.0) : static_cast<size_t>(rows);
   inv_freq_ = static_cast<double*>(std::malloc(pairs_ * sizeof(double)));
   work_ = static_cast<double*>(std::malloc(4 * pairs_ * sizeof(double)));

@@ -51,11 +51,32 @@ export function fail(code, argument, expectation, value) {
   throw new RopeError(code, `${argument} ${expectation}, got ${describe(value)}`, { argument, value });
 }
 
-/** Throws the RopeError for a non-OK core status, naming what the call was about. */
-export function throwStatus(status, what) {
+// What a core status is about, for statuses the JS checks cannot all anticipate.
+const STATUS_ARGUMENTS = {
+  SCALING_INVALID: 'config.scaling',
+  SEQ_LEN_INVALID: 'options.seqLen',
+};
+
+/**
+ * Throws the RopeError for a non-OK core status, naming what the call was about (and the
+ * argument and value, when the caller passes them in `details`).
+ */
+export function throwStatus(status, what, details = {}) {
   const code = STATUS_CODES[status] ?? 'INTERNAL';
-  const message = code === 'OUT_OF_MEMORY'
-    ? `${what}: the wasm heap cannot hold what this call needs (out of memory)`
-    : `${what} failed in the core with ${code}`;
-  throw new RopeError(code, message);
+  const argument = details.argument ?? STATUS_ARGUMENTS[code];
+  const got = 'value' in details ? `, got ${describe(details.value)}` : '';
+  let message;
+  if (code === 'OUT_OF_MEMORY') {
+    message = `${what}: the wasm heap cannot hold what this call needs (out of memory)`;
+  } else if (code === 'SCALING_INVALID') {
+    // The core refuses scaling whose frequencies or attention factor would make finite
+    // tensors non-finite (src/rope_apply.cpp, update_frequencies).
+    message = `${what}: ${argument} gives frequencies or an attention factor outside the usable range ` +
+      `(position x frequency must stay finite at every int32 position, the attention factor within [1e-15, 1e15])${got}`;
+  } else {
+    message = `${what} failed in the core with ${code}${argument ? ` (${argument}${got})` : ''}`;
+  }
+  const out = { ...details };
+  if (argument !== undefined) out.argument = argument;
+  throw new RopeError(code, message, out);
 }

@@ -103,12 +103,18 @@ export async function instantiate(variant, options) {
     print() {},
     printErr() {},
     instantiateWasm(imports, receive) {
-      WebAssembly.instantiate(wasmModule, imports).then(
-        (instance) => receive(instance, wasmModule),
-        (e) => failInstantiate(new RopeError('WASM_INVALID',
-          `the wasm module could not be instantiated (${e && e.message}); is it a rope-wasm build of this version?`,
-          { argument: options.wasmModule !== undefined ? 'wasmModule' : options.wasmBinary !== undefined ? 'wasmBinary' : 'wasmUrl' })),
-      );
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+        // A module that instantiates but is not this build (an empty module, another
+        // build's exports) would make the glue throw inside receive: an uncaught error,
+        // not a rejected load. Check for its memory, and turn anything receive throws
+        // into the load's RopeError.
+        if (!Object.values(instance.exports).some((v) => v instanceof WebAssembly.Memory)) {
+          throw new Error('it exports no memory');
+        }
+        receive(instance, wasmModule);
+      }).catch((e) => failInstantiate(new RopeError('WASM_INVALID',
+        `the wasm module could not be instantiated (${e && e.message}); is it a rope-wasm build of this version?`,
+        { argument: options.wasmModule !== undefined ? 'wasmModule' : options.wasmBinary !== undefined ? 'wasmBinary' : 'wasmUrl' })));
       return {};
     },
   });

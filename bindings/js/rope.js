@@ -3,7 +3,7 @@
 import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
 import { configToCore, normalizeConfig } from './config.js';
-import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf } from './validate.js';
+import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const ORDERS = ['token-major', 'head-major'];
@@ -19,6 +19,10 @@ function resolveTensor(x, name, lib) {
   if (x instanceof RopeBuffer) return { ptr: RopeBuffer._addressIn(x, lib, name), length: x.length, array: null };
   if (x instanceof Float32Array) {
     if (x.buffer === lib._heapBuffer()) return { ptr: x.byteOffset, length: x.length, array: null };
+    // A view taken before wasm memory grew has length 0: rotating it would silently do nothing.
+    if (x.length === 0 && isDetached(x.buffer)) {
+      fail('INVALID_TYPE', name, 'is a stale view of detached memory (wasm memory grew after it was taken); take a fresh buffer.view()', x);
+    }
     return { ptr: 0, length: x.length, array: x };
   }
   return fail('INVALID_TYPE', name, 'must be a Float32Array or a RopeBuffer', x);
@@ -42,7 +46,7 @@ function copyOut(m, ptr, dst) {
 }
 
 // positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
-function resolvePositions(positions, tokens) {
+function resolvePositions(positions, tokens, lib) {
   if (positions === undefined) return { start: 0, list: null };
   if (typeof positions === 'number') {
     checkInteger(positions, 'options.positions', 'POSITION_INVALID', { min: INT32_MIN, max: INT32_MAX });
@@ -63,6 +67,9 @@ function resolvePositions(positions, tokens) {
         }
       }
     }
+    // Positions that live in this library's wasm memory are copied first: the call's own
+    // scratch may grow memory and detach them before they are read.
+    if (positions instanceof Int32Array && positions.buffer === lib._heapBuffer()) return { start: 0, list: positions.slice() };
     return { start: 0, list: positions };
   }
   return fail('POSITION_INVALID', 'options.positions', 'must be a number, an Int32Array or an array of integers', positions);
@@ -189,7 +196,7 @@ export class Rope {
     const o = this.#options(options, APPLY_KEYS, 'numHeads');
     const t = resolveTensor(x, 'x', this.#lib);
     const tokens = this.#tokens(t.length, o.numHeads, 'x', 'options.numHeads');
-    const pos = resolvePositions(o.positions, tokens);
+    const pos = resolvePositions(o.positions, tokens, this.#lib);
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
@@ -259,7 +266,7 @@ export class Rope {
     if (tokens !== kTokens) {
       fail('TOKEN_COUNT_MISMATCH', 'k', `must hold as many tokens as q (${tokens}) with numKvHeads ${o.numKvHeads}; it holds ${kTokens}`, k);
     }
-    const pos = resolvePositions(o.positions, tokens);
+    const pos = resolvePositions(o.positions, tokens, this.#lib);
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);

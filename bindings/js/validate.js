@@ -51,3 +51,19 @@ export function checkBoolean(value, name) {
   if (typeof value !== 'boolean') fail('INVALID_TYPE', name, 'must be a boolean', value);
   return value;
 }
+
+/**
+ * True for an ArrayBuffer that has been detached: a wasm memory's old buffer after the
+ * memory grew (its views then have length 0, and writes through them go nowhere), or a
+ * transferred buffer. For rejecting stale views instead of treating them as empty.
+ */
+export function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}

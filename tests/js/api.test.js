@@ -1,6 +1,6 @@
 // The public API on both wasm builds against a float64 reference.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RopeError } from '../../dist/index.js';
+import { RopeError, loadRope } from '../../dist/index.js';
 import { BUILDS, loadBuild } from './builds.js';
 import { TOLERANCE, defaultInvFreq, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
 
@@ -189,6 +189,37 @@ describe.each(BUILDS)('%s build', (build) => {
     expectClose(buf.view(), x0, x0, 2);
     big.dispose();
     buf.dispose();
+    rope.dispose();
+  });
+
+  it('a stale view (taken before memory grew) is an error, not a silent no-op', () => {
+    const rope = lib.createRope({ headDim: 8 });
+    const buf = lib.alloc(8);
+    const stale = buf.view();
+    const big = lib.alloc(48 * 1024 * 1024); // grows memory: `stale` is detached
+    expect(stale.length).toBe(0);
+    expect(() => rope.apply(stale, { numHeads: 1, positions: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_TYPE', message: expect.stringContaining('stale view') }));
+    big.dispose();
+    buf.dispose();
+    rope.dispose();
+  });
+
+  it('positions that live in wasm memory survive the call growing memory', async () => {
+    const fresh = await loadRope({ simd: build === 'simd' }); // 16 MiB of memory to start with
+    const rope = fresh.createRope({ headDim: 16 });
+    const tokens = 4;
+    const holder = fresh.alloc(tokens);
+    const v = holder.view();
+    const positions = new Int32Array(v.buffer, v.byteOffset, tokens);
+    positions.set([5, 900, 3, 70000]);
+    const heads = 1 << 16; // a 16 MiB tensor: copying it in must grow memory
+    const x0 = randomFloats(tokens * heads * 16, 12);
+    const x = x0.slice();
+    const before = fresh.heapStats().memoryBytes;
+    rope.apply(x, { numHeads: heads, positions, order: 'head-major' });
+    expect(fresh.heapStats().memoryBytes).toBeGreaterThan(before);
+    expectClose(x, referenceRope(x0, { headDim: 16, invFreq: rope.invFreq, numHeads: heads, positions: [5, 900, 3, 70000], order: 'head-major' }), x0);
+    holder.dispose();
     rope.dispose();
   });
 
