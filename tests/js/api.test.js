@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, loadRope } from '../../dist/index.js';
 import { BUILDS, loadBuild } from './builds.js';
+import { expectRopeError } from './expect-error.js';
 import { TOLERANCE, defaultInvFreq, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
 
 function expectClose(actual, expected, x0, factor = 1) {
@@ -286,19 +287,6 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
   beforeAll(async () => {
     lib = await loadBuild(build);
   });
-
-  const expectRopeError = (fn, code, ...fragments) => {
-    let err;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(RopeError);
-    expect(err.code).toBe(code);
-    for (const f of fragments) expect(err.message).toContain(f);
-    return err;
-  };
 
   it('bad configs name the argument and value', () => {
     expectRopeError(() => lib.createRope({ headDim: 7 }), 'HEAD_DIM_INVALID', 'config.headDim', 'even', '7');

@@ -4,20 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, loadRope } from '../../dist/index.js';
 import { BUILDS } from './builds.js';
+import { expectRopeError } from './expect-error.js';
 import { TOLERANCE, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
-
-function expectRopeError(fn, code, ...fragments) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(RopeError);
-  expect(err.code).toBe(code);
-  for (const f of fragments) expect(err.message).toContain(f);
-  return err;
-}
 
 // Fills the heap with 64 MiB buffers until the next one does not fit.
 function fillHeap(lib) {
