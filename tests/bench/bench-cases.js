@@ -80,6 +80,25 @@ function maxErrorVsFloat64(rope, size, layout) {
   return maxAbsDiff(x, ref) / maxAbs(x0);
 }
 
+// Runs every kernel path of a size for a while before anything is timed, so the engine has
+// optimised the wasm (V8 starts on a baseline compiler and tiers hot functions up in the
+// background) and the JS layer before the first measurement.
+function warmUp(libs, size, ms = 300) {
+  const n = size.tokens * size.heads * size.headDim;
+  const t0 = performance.now();
+  for (const lib of [libs.simd, libs.baseline]) {
+    const buf = lib.alloc(n);
+    const ropes = ['half', 'interleaved'].map((layout) => lib.createRope({ headDim: size.headDim, layout }));
+    const opts = { numHeads: size.heads, positions: size.start };
+    while (performance.now() - t0 < ms * (lib === libs.simd ? 0.5 : 1)) {
+      for (const r of ropes) r.apply(buf, opts);
+      lib._streamPass(buf, 0.999, 0.001);
+    }
+    for (const r of ropes) r.dispose();
+    buf.dispose();
+  }
+}
+
 /**
  * Runs every case; returns rows { size, layout, variant, ms, bytes, ...ratios }.
  * makeLibs: () => Promise<{ simd, baseline }> (fresh RopeLibrary instances, so each size's
@@ -89,6 +108,7 @@ export async function runCases({ makeLibs, ort, log = () => {}, sizes = SIZES })
   const rows = [];
   for (const size of sizes) {
     const libs = await makeLibs();
+    warmUp(libs, size);
     const n = size.tokens * size.heads * size.headDim;
     const nk = size.tokens * size.kvHeads * size.headDim;
     const bytes = 2 * 4 * n;

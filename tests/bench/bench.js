@@ -6,6 +6,7 @@
 // builds, the copying path, applyQK, onnxruntime-web's RotaryEmbedding, plain JS.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
@@ -20,7 +21,18 @@ const note = (m) => process.stderr.write(`  ${m}\n`);
 const envs = [];
 note('Node: running');
 ort.env.wasm.numThreads = 1;
-const makeLibs = async () => ({ simd: await loadRope({ simd: true }), baseline: await loadRope({ simd: false }) });
+// Each build is compiled once and instantiated afresh per size: fresh memory (so each size's
+// peak is its own) with shared compiled code (V8 tiers wasm up from its baseline compiler
+// per module; recompiling per size would time baseline-compiled code).
+const dist = new URL('../../dist/', import.meta.url);
+const modules = {
+  simd: await WebAssembly.compile(await readFile(new URL('rope-simd.wasm', dist))),
+  baseline: await WebAssembly.compile(await readFile(new URL('rope-baseline.wasm', dist))),
+};
+const makeLibs = async () => ({
+  simd: await loadRope({ wasmModule: modules.simd }),
+  baseline: await loadRope({ wasmModule: modules.baseline }),
+});
 // BENCH_SIZES=decode,small limits the sizes (Node only; for quick looks).
 const only = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',') : null;
 const sizes = only ? SIZES.filter((s) => only.includes(s.name)) : SIZES;
