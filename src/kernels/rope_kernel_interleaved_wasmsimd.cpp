@@ -32,6 +32,19 @@ inline void rotate4pairs(float* p, v128_t c, v128_t s) {
   wasm_v128_store(p + 4, wasm_i32x4_shuffle(ya, yb, 2, 6, 3, 7));
 }
 
+// The same rotation with cos/sin already spread over the pairs: c2 = [c0 c0 c1 c1] and
+// s2 = [-s0 s0 -s1 s1] for the pairs in p[0..3]: one shuffle (swap within pairs) per 4
+// floats. Building c2/s2 costs shuffles too, so this pays where one cos/sin vector serves
+// many heads (the grouped path).
+template <bool kInverse>
+inline void rotate2pairs_spread(float* p, v128_t c2, v128_t s2) {
+  const v128_t x = wasm_v128_load(p);
+  const v128_t swapped = wasm_i32x4_shuffle(x, x, 1, 0, 3, 2);
+  const v128_t xc = wasm_f32x4_mul(x, c2);
+  wasm_v128_store(p, kInverse ? wasm_f32x4_sub(xc, wasm_f32x4_mul(swapped, s2))
+                              : wasm_f32x4_add(xc, wasm_f32x4_mul(swapped, s2)));
+}
+
 template <bool kInverse>
 inline void rotate1pair(float* p, float c, float s) {
   const float a = p[0], b = p[1];
@@ -72,12 +85,20 @@ void run(const KernelArgs& a) {
     for (size_t h0 = 0; h0 < a.heads; h0 += group) {
       const size_t h1 = std::min(a.heads, h0 + group);
       float* first = tok + h0 * a.head_stride;
-      // One cos/sin load serves every head of the group.
+      // One cos/sin load, spread over the pairs once, serves every head of the group.
       for (size_t i = 0; i < vec_end; i += 4) {
         const v128_t c = load_row<kScaled>(cs + i, sc);
         const v128_t s = load_row<kScaled>(sn + i, sc);
+        const v128_t neg = wasm_f32x4_sub(wasm_f32x4_splat(0.0f), s);
+        const v128_t c_lo = wasm_i32x4_shuffle(c, c, 0, 0, 1, 1);
+        const v128_t c_hi = wasm_i32x4_shuffle(c, c, 2, 2, 3, 3);
+        const v128_t s_lo = wasm_i32x4_shuffle(neg, s, 0, 4, 1, 5);
+        const v128_t s_hi = wasm_i32x4_shuffle(neg, s, 2, 6, 3, 7);
         float* v = first + 2 * i;
-        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate4pairs<kInverse>(v, c, s);
+        for (size_t h = h0; h < h1; ++h, v += a.head_stride) {
+          rotate2pairs_spread<kInverse>(v, c_lo, s_lo);
+          rotate2pairs_spread<kInverse>(v + 4, c_hi, s_hi);
+        }
       }
       for (size_t i = vec_end; i < pairs; ++i) {
         float* v = first + 2 * i;
