@@ -58,7 +58,11 @@ Status update_frequencies(Rope* r, double seq_len) {
   }
   std::swap(r->inv_freq, r->next_inv_freq);
   r->attention_factor = fr.attention_factor;
-  r->cache.set_frequencies(r->inv_freq, fr.attention_factor);
+  // Dynamic NTK past its trained length has new frequencies at every sequence length: a
+  // table would be rebuilt at every decode step, so rows are computed per call instead.
+  const ScalingParams& sp = r->config.scaling;
+  const bool transient = sp.type == ScalingType::kDynamic && seq_len > sp.max_position_embeddings;
+  r->cache.set_frequencies(r->inv_freq, fr.attention_factor, !transient);
   r->regime = regime;
   return Status::kOk;
 }
@@ -164,6 +168,12 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   }
   st = r->cache.init(r->rotary_dim, config.cache_limit_bytes);
   if (st == Status::kOk) st = update_frequencies(r, 1.0);
+  if (st == Status::kOk && config.scaling.type == ScalingType::kLongrope) {
+    // Both factor sets must give usable frequencies now, so that no later call past the
+    // original context can fail (rerotate relies on it: it changes data between two calls).
+    st = update_frequencies(r, config.scaling.original_max_position_embeddings + 1);
+    if (st == Status::kOk) st = update_frequencies(r, 1.0);
+  }
   if (st != Status::kOk) {
     delete r;
     return st;

@@ -50,7 +50,8 @@ size_t CosSinCache::bytes() const {
          5 * pairs_ * sizeof(double);
 }
 
-void CosSinCache::set_frequencies(const double* inv_freq, double attention_factor) {
+void CosSinCache::set_frequencies(const double* inv_freq, double attention_factor, bool use_table) {
+  use_table_ = use_table;
   std::memcpy(inv_freq_, inv_freq, pairs_ * sizeof(double));
   attention_factor_ = attention_factor;
   table_rows_ = 0;  // keep the allocation, drop the contents
@@ -130,11 +131,11 @@ Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t cou
     }
   }
   const int64_t bound = static_cast<int64_t>(max_rows_);
-  if (max_pos >= static_cast<int64_t>(table_rows_) && min_pos < bound) {
+  if (use_table_ && max_pos >= static_cast<int64_t>(table_rows_) && min_pos < bound) {
     // A failed growth is not fatal: rows past the table are computed below.
     (void)grow_table(static_cast<size_t>(std::min(max_pos + 1, bound)));
   }
-  const int64_t table_end = static_cast<int64_t>(table_rows_);
+  const int64_t table_end = use_table_ ? static_cast<int64_t>(table_rows_) : 0;
   auto pos_of = [&](size_t t) -> int64_t {
     return positions ? static_cast<int64_t>(positions[t]) : start + static_cast<int64_t>(t);
   };

@@ -32,8 +32,11 @@ class CosSinCache {
   // Allocates the per-pair state. Must be called once, before anything else.
   Status init(int rotary_dim, double limit_bytes);
 
-  // Installs new frequencies (copied) and drops every cached row.
-  void set_frequencies(const double* inv_freq, double attention_factor);
+  // Installs new frequencies (copied) and drops every cached row. With use_table false the
+  // rows of every call are computed for it alone: for frequencies that hold for one call
+  // only (dynamic NTK past its trained length), where refilling a table would cost
+  // O(table) per decode step.
+  void set_frequencies(const double* inv_freq, double attention_factor, bool use_table = true);
 
   // Row pointers for `count` (<= kBlockTokens) tokens at positions[i], or at start + i
   // when positions is null. Valid until the next call on this cache.
@@ -65,6 +68,7 @@ class CosSinCache {
   float* table_ = nullptr;
   size_t table_rows_ = 0;
   size_t table_capacity_rows_ = 0;
+  bool use_table_ = true;
 
   float* scratch_ = nullptr;  // kBlockTokens rows
   float* recent_ = nullptr;   // kRecentRows rows, for out-of-table single tokens (decode)

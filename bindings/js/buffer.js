@@ -2,6 +2,7 @@
 import { RopeError } from './errors.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+const viewOwners = new WeakMap();
 
 export class RopeBuffer {
   #lib;
@@ -34,7 +35,11 @@ export class RopeBuffer {
   /** A fresh Float32Array view of the buffer; build a new one after any call that may grow memory. */
   view() {
     this.#check('buffer.view()');
-    return new Float32Array(this.#lib._heapBuffer(), this.#ptr, this.#length);
+    const v = new Float32Array(this.#lib._heapBuffer(), this.#ptr, this.#length);
+    // A view keeps its buffer alive: otherwise the FinalizationRegistry could free (and
+    // the allocator reuse) memory a caller still reads and writes through the view.
+    viewOwners.set(v, this);
+    return v;
   }
 
   dispose() {

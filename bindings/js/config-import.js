@@ -121,8 +121,6 @@ function hfRopeDict(c, options) {
       if (!has(params, layerType)) fail(CODE, `options.layerType`, `must be one of ${Object.keys(params).join(', ')}`, layerType);
       params = params[layerType];
       prefix = `rope_parameters.${layerType}`;
-    } else if (options.layerType !== undefined) {
-      fail(CODE, 'options.layerType', 'is only meaningful when rope_parameters has one set per layer type', options.layerType);
     }
   }
   const scaling = has(c, 'rope_scaling') ? c.rope_scaling : null;
@@ -329,7 +327,28 @@ export function configFromHF(config, options) {
 
   const maxEntry = agree([[at('max_position_embeddings'), c.max_position_embeddings], [at('n_positions'), c.n_positions]],
     (v, n) => num(v, n, { positive: true, integer: true }));
-  const scaling = hfScaling(c, dict, pfx, maxEntry ? maxEntry.v : null);
+  let scaling = hfScaling(c, dict, pfx, maxEntry ? maxEntry.v : null);
+  let baseValue = base;
+
+  // Gemma 3 in transformers 4.x: its sliding-window layers (5 of every 6) use a second RoPE,
+  // base rope_local_base_freq and no scaling. Applying the global one to every layer would
+  // be wrong for most of them, so the layer type must be chosen.
+  const perLayerParams = prefix.startsWith('rope_parameters.');
+  const local = !perLayerParams && has(c, 'rope_local_base_freq') && c.rope_local_base_freq !== null
+    ? num(c.rope_local_base_freq, at('rope_local_base_freq'), { positive: true }) : null;
+  if (local !== null) {
+    const kinds = ['full_attention', 'sliding_attention'];
+    if (o.layerType === undefined) {
+      fail(CODE, at('rope_local_base_freq'), 'gives sliding-window layers their own RoPE (this base, no scaling): pass options.layerType "full_attention" or "sliding_attention"', local);
+    }
+    if (!kinds.includes(o.layerType)) fail(CODE, 'options.layerType', `must be one of ${kinds.join(', ')}`, o.layerType);
+    if (o.layerType === 'sliding_attention') {
+      baseValue = local;
+      scaling = null;
+    }
+  } else if (o.layerType !== undefined && !perLayerParams) {
+    fail(CODE, 'options.layerType', 'is only meaningful when the config has a RoPE per layer type (rope_parameters per layer type, or rope_local_base_freq)', o.layerType);
+  }
 
   // Layout.
   let layout = o.layout;
@@ -341,11 +360,11 @@ export function configFromHF(config, options) {
     else fail(CODE, at('model_type'), 'is a family whose pairing rope-wasm does not know: pass options.layout ("half" or "interleaved")', modelType);
   }
 
-  const result = { headDim, rotaryDim, base, layout, scaling };
+  const result = { headDim, rotaryDim, base: baseValue, layout, scaling };
   const snake = (k) => k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
   return validated(result, (arg) => {
     if (arg.startsWith('config.scaling.')) return `${pfx}.${snake(arg.slice('config.scaling.'.length))}`;
-    if (arg === 'config.base') return baseEntry ? baseEntry.name : at('rope_theta');
+    if (arg === 'config.base') return baseValue !== base ? at('rope_local_base_freq') : baseEntry ? baseEntry.name : at('rope_theta');
     if (arg === 'config.headDim') return headDimKey;
     if (arg === 'config.rotaryDim') return rotaryKey;
     return arg;

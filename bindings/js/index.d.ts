@@ -38,6 +38,8 @@ export interface RopeLibrary {
   alloc(length: number): RopeBuffer;
   /** Wasm memory size and bytes in use. */
   heapStats(): HeapStats;
+  /** Frees the scratch block the copying path (Float32Array arguments) keeps between calls. */
+  releaseScratch(): void;
 }
 
 export type RopeLayout = 'half' | 'interleaved';

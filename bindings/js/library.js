@@ -6,6 +6,8 @@ import { checkInteger } from './validate.js';
 
 // Largest float count one allocation may have: its byte count must fit in 32-bit wasm memory.
 export const MAX_FLOATS = Math.floor((2 ** 31 - 1) / 4);
+// Largest scratch block allocated with room to spare.
+const SCRATCH_SLACK_MAX = 16 * 1024 * 1024;
 
 export class RopeLibrary {
   #module;
@@ -68,18 +70,24 @@ export class RopeLibrary {
   /** @internal Scratch of at least `bytes`, reused across calls; may grow memory. */
   _scratch(bytes, what) {
     if (bytes > this.#scratchBytes) {
-      const size = Math.max(bytes, Math.min(2 * this.#scratchBytes, 2 ** 31 - 1), 4096);
       if (this.#scratchPtr) this.#module._free(this.#scratchPtr);
       this.#scratchPtr = 0;
       this.#scratchBytes = 0;
+      // Room to grow (fewer reallocations for slowly growing calls) only while small: a
+      // large speculative request can fail where the exact size fits, and a failed sbrk
+      // leaves the allocator unable to extend the heap contiguously afterwards.
+      const size = bytes <= SCRATCH_SLACK_MAX ? Math.max(4096, Math.min(2 * bytes, SCRATCH_SLACK_MAX)) : bytes;
       this.#scratchPtr = this._malloc(size, what);
       this.#scratchBytes = size;
     }
     return this.#scratchPtr;
   }
 
-  /** @internal Gives back the copying path's scratch (heap stats then show only live objects). */
-  _releaseScratch() {
+  /**
+   * Frees the copying path's scratch block (kept between calls so that Float32Array calls do
+   * not allocate); the next copying call allocates it again.
+   */
+  releaseScratch() {
     if (this.#scratchPtr) this.#module._free(this.#scratchPtr);
     this.#scratchPtr = 0;
     this.#scratchBytes = 0;

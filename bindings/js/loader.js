@@ -59,12 +59,21 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function resolveUrl(wasmUrl, variant) {
+async function resolveUrl(wasmUrl, variant) {
   if (wasmUrl === undefined) return defaultWasmUrl(variant);
   const text = String(wasmUrl);
   // A URL ending in '/' names the folder that holds both builds.
   const file = text.endsWith('/') ? text + `rope-${variant}.wasm` : text;
-  const base = typeof location === 'object' && location && location.href ? location.href : import.meta.url;
+  // Relative URLs resolve as the caller would expect: against the page in browsers and
+  // workers, against the working directory in Node.
+  let base = import.meta.url;
+  if (typeof location === 'object' && location && location.href) {
+    base = location.href;
+  } else if (isNode) {
+    const urlSpec = 'node:url';
+    const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ urlSpec);
+    base = pathToFileURL(`${process.cwd()}/`).href;
+  }
   return new URL(file, base);
 }
 
@@ -85,7 +94,7 @@ async function wasmModuleFor(variant, options) {
     const bytes = b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     return compileBytes(bytes, 'wasmBinary');
   }
-  const url = resolveUrl(options.wasmUrl, variant);
+  const url = await resolveUrl(options.wasmUrl, variant);
   const bytes = isNode && url.protocol === 'file:' ? await readNodeFile(url) : await fetchBytes(url);
   return compileBytes(bytes, options.wasmUrl === undefined ? `the packaged ${url.pathname.split('/').pop()}` : 'wasmUrl');
 }

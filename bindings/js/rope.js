@@ -45,6 +45,17 @@ function copyOut(m, ptr, dst) {
   }
 }
 
+// True when two resolved tensors overlap: both in wasm memory with overlapping addresses,
+// or two Float32Arrays over overlapping bytes of one ArrayBuffer (rotating them as two
+// copies would let one result overwrite the other).
+function sharesMemory(q, tq, k, tk) {
+  if (tq.array === null && tk.array === null) return tq.ptr < tk.ptr + 4 * tk.length && tk.ptr < tq.ptr + 4 * tq.length;
+  if (tq.array !== null && tk.array !== null && q.buffer === k.buffer) {
+    return q.byteOffset < k.byteOffset + k.byteLength && k.byteOffset < q.byteOffset + q.byteLength;
+  }
+  return false;
+}
+
 // positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
 function resolvePositions(positions, tokens, lib) {
   if (positions === undefined) return { start: 0, list: null };
@@ -137,7 +148,8 @@ export class Rope {
   get rotaryDim() { return this.#cfg.rotaryDim; }
   get base() { return this.#cfg.base; }
   get layout() { return this.#cfg.layout; }
-  get scaling() { return this.#cfg.scaling; }
+  /** The normalized scaling in use (a copy), or null. */
+  get scaling() { return this.#cfg.scaling === null ? null : structuredClone(this.#cfg.scaling); }
   get disposed() { return this.#handle === 0; }
 
   /** The rotaryDim/2 frequencies in use (a copy). */
@@ -258,7 +270,7 @@ export class Rope {
     checkInteger(o.numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
     const tq = resolveTensor(q, 'q', this.#lib);
     const tk = resolveTensor(k, 'k', this.#lib);
-    if (q === k || (tq.array === null && tk.array === null && tq.ptr < tk.ptr + 4 * tk.length && tk.ptr < tq.ptr + 4 * tq.length)) {
+    if (q === k || sharesMemory(q, tq, k, tk)) {
       throw new RopeError('ALIASED_TENSORS', 'q and k must be different tensors (they share memory)', { argument: 'k' });
     }
     const tokens = this.#tokens(tq.length, o.numHeads, 'q', 'options.numHeads');
@@ -329,11 +341,17 @@ export class Rope {
     if (this.#handle === 0) throw new RopeError('DISPOSED', `${what}: this Rope has been disposed`, { argument: 'rope' });
   }
 
+  // Checks the options object and returns one read of each option: a value that changed
+  // between reads (a getter) could otherwise slip past validation into the core.
   #options(options, keys, required) {
     checkObject(options, 'options');
     checkKeys(options, keys, 'options');
-    checkInteger(options[required], `options.${required}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
-    return options;
+    const o = {
+      numHeads: options.numHeads, numKvHeads: options.numKvHeads, positions: options.positions, order: options.order,
+      inverse: options.inverse, seqLen: options.seqLen, fromSeqLen: options.fromSeqLen, toSeqLen: options.toSeqLen,
+    };
+    checkInteger(o[required], `options.${required}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    return o;
   }
 
   #tokens(length, heads, name, headsName) {

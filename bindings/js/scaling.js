@@ -54,7 +54,8 @@ function beta(s, key, dflt) {
 
 function factorList(s, key, pairs) {
   const v = s[key];
-  if (!Array.isArray(v) && !(v instanceof Float64Array) && !(v instanceof Float32Array)) {
+  // Any array-like of numbers (Array, any typed array, { length, 0: ..., ... }), as typed.
+  if (v === null || typeof v !== 'object' || !Number.isInteger(v.length) || v.length < 0) {
     fail(CODE, `${PREFIX}.${key}`, `must be an array of ${pairs} numbers (one per rotated pair)`, v);
   }
   if (v.length !== pairs) fail(CODE, `${PREFIX}.${key}`, `must have rotaryDim / 2 = ${pairs} entries`, v);

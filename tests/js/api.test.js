@@ -326,6 +326,17 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     const k = randomFloats(16, 2);
     expectRopeError(() => rope.applyQK(x, k, { numHeads: 1, numKvHeads: 1 }), 'TOKEN_COUNT_MISMATCH', 'k', 'numKvHeads');
     expectRopeError(() => rope.applyQK(x, x, { numHeads: 1, numKvHeads: 1 }), 'ALIASED_TENSORS');
+    // Two different arrays over overlapping bytes of one buffer are aliased too.
+    const shared = randomFloats(24, 3);
+    const sharedCopy = shared.slice();
+    expectRopeError(() => rope.applyQK(shared.subarray(0, 16), shared.subarray(8, 24), { numHeads: 1, numKvHeads: 1 }), 'ALIASED_TENSORS');
+    expect(shared).toEqual(sharedCopy);
+    // Options are read once: a getter that changes its answer cannot slip past validation.
+    let reads = 0;
+    const sneaky = { get numHeads() { reads++; return reads === 1 ? 3 : 1; } };
+    const y = randomFloats(24, 4);
+    rope.apply(y, sneaky); // validated and applied as 3 heads x 1 token
+    expect(reads).toBe(1);
     expectRopeError(() => rope.applyQK(x, k, { numHeads: 1 }), 'NUM_HEADS_INVALID', 'options.numKvHeads', 'undefined');
     expect(x).toEqual(x0);
     rope.dispose();

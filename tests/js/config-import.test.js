@@ -81,6 +81,22 @@ describe('configFromHF', () => {
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'global' })), 'options.layerType');
   });
 
+  it('Gemma 3 in the 4.x form: rope_local_base_freq is the sliding layers\' RoPE, so the layer type must be picked', () => {
+    // google/gemma-3-1b-it config.json (transformers 4.x): rope_theta 1e6 with linear 8 for
+    // global layers; sliding-window layers use rope_local_base_freq 10000 and no scaling.
+    const c = {
+      model_type: 'gemma3_text', hidden_size: 1152, head_dim: 256, num_attention_heads: 4, max_position_embeddings: 32768,
+      rope_theta: 1000000.0, rope_local_base_freq: 10000.0, rope_scaling: { rope_type: 'linear', factor: 8.0 },
+    };
+    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } });
+    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
+    expectConfigError(errorOf(() => configFromHF(c)), 'rope_local_base_freq');
+    expectConfigError(errorOf(() => configFromHF(c, { layerType: 'local' })), 'options.layerType');
+    // A layer type for a config with one RoPE for every layer is a mistake, not ignored.
+    const { rope_local_base_freq: _, ...single } = c;
+    expectConfigError(errorOf(() => configFromHF(single, { layerType: 'sliding_attention' })), 'options.layerType');
+  });
+
   it('reads older key names: type, su, rotary_emb_base, n_embd/n_head, n_positions', () => {
     const phi3Small = (type) => ({
       model_type: 'phi3', hidden_size: 256, num_attention_heads: 4, max_position_embeddings: 131072, original_max_position_embeddings: 4096,

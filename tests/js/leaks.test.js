@@ -119,9 +119,9 @@ describe.each(BUILDS)('heap on the %s build', (build) => {
     rope.dispose();
   });
 
-  it('the copying path\'s scratch is the only thing kept between calls, and _releaseScratch gives it back', () => {
+  it('the copying path\'s scratch is the only thing kept between calls, and releaseScratch gives it back', () => {
     const before = lib.heapStats().bytesInUse;
-    lib._releaseScratch();
+    lib.releaseScratch();
     const bare = lib.heapStats().bytesInUse;
     expect(bare).toBeLessThanOrEqual(before);
     const rope = lib.createRope({ headDim: 64 });
@@ -129,7 +129,7 @@ describe.each(BUILDS)('heap on the %s build', (build) => {
     rope.apply(new Float32Array(64 * 1000), { numHeads: 1, positions: 0 }); // 256 KB copied through the scratch
     expect(lib.heapStats().bytesInUse - afterCreate).toBeGreaterThanOrEqual(256_000); // scratch + cache table
     rope.dispose();
-    lib._releaseScratch();
+    lib.releaseScratch();
     expect(lib.heapStats().bytesInUse).toBe(bare);
   });
 });

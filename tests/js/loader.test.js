@@ -29,6 +29,17 @@ describe('loadRope', () => {
     expect(b.simd).toBe(true);
   });
 
+  it('a relative wasmUrl resolves against the working directory in Node', async () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(new URL('../..', import.meta.url).pathname);
+      const lib = await loadRope({ wasmUrl: './dist/' });
+      expect(lib.simd).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('wasmBinary (ArrayBuffer or Uint8Array) and wasmModule; simd reports the build given', async () => {
     const bytes = await readFile(new URL('rope-baseline.wasm', distUrl));
     const a = await loadRope({ wasmBinary: new Uint8Array(bytes) });

@@ -141,7 +141,7 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
     expect(maxAbsDiff(k.subarray(last), refLast)).toBeLessThanOrEqual(TOLERANCE * maxAbs(k0));
     q.dispose();
     rope.dispose();
-    lib._releaseScratch();
+    lib.releaseScratch();
   });
 
   it('a view of the wasm heap passed as x is rotated in place even when the call grows memory', async () => {
@@ -155,7 +155,7 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
     for (let t = 0; t < tokens; t++) view[2 * t] = 1;
     const positions = new Int32Array(tokens);
     for (let t = 0; t < tokens; t++) positions[t] = (t * 7919) % 100000 - 50000;
-    lib._releaseScratch();
+    lib.releaseScratch();
     const m0 = lib.heapStats().memoryBytes;
     rope.apply(view, { numHeads: 1, positions });
     expect(lib.heapStats().memoryBytes).toBeGreaterThan(m0);
@@ -167,7 +167,7 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
     }
     buf.dispose();
     rope.dispose();
-    lib._releaseScratch();
+    lib.releaseScratch();
   });
 });
 

@@ -517,6 +517,35 @@ for (const simd of [true, false]) {
         });
       }
 
+      it('longrope factor lists may be any array-like; factors unusable past the original context are refused at creation', () => {
+        const base = { type: 'longrope', originalMaxPositionEmbeddings: 4096, attentionFactor: 1.1 };
+        const fromInts = lib.createRope({ headDim: 8, scaling: { ...base, shortFactor: Int32Array.from([1, 1, 1, 1]), longFactor: { length: 4, 0: 2, 1: 2, 2: 2, 3: 2 } } });
+        const fromArrays = lib.createRope({ headDim: 8, scaling: { ...base, shortFactor: [1, 1, 1, 1], longFactor: [2, 2, 2, 2] } });
+        expect(fromInts.frequencies({ seqLen: 9000 }).freq).toEqual(fromArrays.frequencies({ seqLen: 9000 }).freq);
+        fromInts.dispose();
+        fromArrays.dispose();
+        // 1e-300 gives a frequency of 1e300 in the long regime only: createRope says so now,
+        // rather than a later apply (or a half-done rerotate) past 4096.
+        let err;
+        try {
+          lib.createRope({ headDim: 8, scaling: { ...base, shortFactor: [1, 1, 1, 1], longFactor: [1e-300, 1, 1, 1] } });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(RopeError);
+        expect(err.code).toBe('SCALING_INVALID');
+        expect(err.argument).toBe('config.scaling');
+      });
+
+      it('dynamic past its trained length computes rows per call, not a table per step', () => {
+        const rope = lib.createRope({ headDim: 64, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 4096 } });
+        const x = data(32 * 64);
+        for (let p = 6000; p < 6003; p++) rope.apply(x, { numHeads: 32, positions: p });
+        // Only the fixed scratch and recent rows: no table of thousands of rows rebuilt per step.
+        expect(rope.cacheBytes).toBeLessThan(264 * 64 * 4 + 64 * 40);
+        rope.dispose();
+      });
+
       it('dynamic needs more than one rotated pair', () => {
         expect(() => lib.createRope({ headDim: 2, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 8 } }))
           .toThrow(expect.objectContaining({ code: 'SCALING_INVALID', argument: 'config.scaling.type' }));

@@ -262,3 +262,34 @@ TEST(Status, EveryStatusHasAStableName) {
   EXPECT_STREQ(status_name(Status::kCacheLimitInvalid), "CACHE_LIMIT_INVALID");
   EXPECT_STREQ(status_name(static_cast<Status>(999)), "UNKNOWN");
 }
+
+TEST(Apply, DynamicPastTrainedLengthComputesRowsPerCallWithoutATable) {
+  RopeConfig c = make_config(128, 128, 10000, Layout::kHalf);
+  c.scaling.type = ScalingType::kDynamic;
+  c.scaling.factor = 2;
+  c.scaling.max_position_embeddings = 4096;
+  RopeHandle r(c);
+  std::vector<float> x = random_floats(32 * 128, 8);
+  ApplyParams p;
+  p.num_heads = 32;
+  for (int step = 0; step < 3; ++step) {
+    p.start = 6000 + step;  // seq_len 6001.. : new frequencies every step
+    ASSERT_EQ(rope_apply(r.r, x.data(), x.size(), p), Status::kOk);
+    EXPECT_EQ(rope_cache_rows(r.r), 0u) << "a table rebuilt per decode step";
+  }
+  p.start = 100;  // back within the trained length: the table serves again
+  ASSERT_EQ(rope_apply(r.r, x.data(), x.size(), p), Status::kOk);
+  EXPECT_GT(rope_cache_rows(r.r), 100u);
+}
+
+TEST(Create, LongropeFactorsThatCannotBeUsedAreRefusedUpFront) {
+  RopeConfig c = make_config(8, 8, 10000, Layout::kHalf);
+  c.scaling.type = ScalingType::kLongrope;
+  c.scaling.original_max_position_embeddings = 4096;
+  c.scaling.attention_factor = 1.2;
+  c.scaling.short_factor = {1, 1, 1, 1};
+  c.scaling.long_factor = {1e-300, 1, 1, 1};  // frequency 1e300: unusable past 4096
+  Rope* r = nullptr;
+  EXPECT_EQ(rope_create(c, &r), Status::kScalingInvalid);
+  EXPECT_EQ(r, nullptr);
+}
