@@ -77,3 +77,34 @@ TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
     }
   }
 }
+
+// Blocks over 1 MiB take the streaming path (two heads per loaded cos/sin vector, then an
+// odd last head): the same bits as the scalar reference, tails included.
+TEST(Kernels, StreamingPathEqualsScalarReference) {
+  size_t count = 0;
+  const KernelEntry* entries = kernel_registry(&count);
+  for (size_t e = 0; e < count; ++e) {
+    const KernelEntry& k = entries[e];
+    const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
+    for (int rd : {2, 6, 8, 14, 64, 66}) {
+      for (bool inverse : {false, true}) {
+        const int tokens = 3, head_dim = rd + 2;
+        // Enough heads for a block past 1 MiB, and an odd count.
+        const int heads = static_cast<int>((1u << 20) / (tokens * rd * sizeof(float))) | 1;
+        const auto rows = make_rows(k.layout, rd, tokens);
+        std::vector<const float*> row_ptrs(tokens);
+        for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
+        const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
+        auto x = rope_test::random_floats(n, static_cast<uint32_t>(rd + heads));
+        auto y = x;
+        KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
+                     static_cast<size_t>(heads) * head_dim, static_cast<size_t>(head_dim), rd,
+                     row_ptrs.data(), inverse, 1.0f};
+        k.fn(a);
+        a.x = y.data();
+        reference(a);
+        ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse;
+      }
+    }
+  }
+}
