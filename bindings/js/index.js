@@ -8,7 +8,8 @@ import { checkKeys, checkObject } from './validate.js';
 
 export { RopeError } from './errors.js';
 export { simdSupported } from './simd.js';
-export { configFromHF, configFromGGUF } from './config-import.js';
+export { configFromHF } from './config-hf.js';
+export { configFromGGUF } from './config-gguf.js';
 
 const LOAD_KEYS = ['simd', 'wasmUrl', 'wasmBinary', 'wasmModule'];
 
