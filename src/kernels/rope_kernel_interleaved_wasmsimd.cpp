@@ -69,25 +69,8 @@ void run(const KernelArgs& a) {
     const float* sn = cs + pairs;
     float* tok = a.x + t * a.token_stride;
     if (group == 1) {
-      // Streaming: two heads at a time share each loaded cos/sin vector, walking memory
-      // in near-sequential runs.
-      size_t h = 0;
-      for (; h + 2 <= a.heads; h += 2) {
-        float* v = tok + h * a.head_stride;
-        float* w = v + a.head_stride;
-        size_t i = 0;
-        for (; i < vec_end; i += 4) {
-          const v128_t c = load_row<kScaled>(cs + i, sc);
-          const v128_t s = load_row<kScaled>(sn + i, sc);
-          rotate4pairs<kInverse>(v + 2 * i, c, s);
-          rotate4pairs<kInverse>(w + 2 * i, c, s);
-        }
-        for (; i < pairs; ++i) {
-          rotate1pair<kInverse>(v + 2 * i, cs[i] * scale, sn[i] * scale);
-          rotate1pair<kInverse>(w + 2 * i, cs[i] * scale, sn[i] * scale);
-        }
-      }
-      for (; h < a.heads; ++h) {  // an odd last head
+      // Streaming: one head at a time, walking memory sequentially.
+      for (size_t h = 0; h < a.heads; ++h) {
         float* v = tok + h * a.head_stride;
         size_t i = 0;
         for (; i + 8 <= vec_end; i += 8) {
