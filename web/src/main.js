@@ -492,7 +492,20 @@ const redraw = debounce(() => {
   drawBenchmark();
 }, 150);
 
+// Every figure has the same parts: the "computed by" badge, the plot, a caption and a data
+// table (the text alternative). index.html declares the figures (spelling the parts out only
+// where it has initial text for them); the parts of the others are made here.
+function buildFigureShells() {
+  for (const fig of document.querySelectorAll('figure[data-figure]')) {
+    if (fig.children.length > 0) continue;
+    fig.innerHTML = '<p class="badge" data-badge></p><div class="plot" data-plot></div>'
+      + '<figcaption data-caption></figcaption>'
+      + '<details class="table"><summary>Data table</summary><div data-table></div></details>';
+  }
+}
+
 function start() {
+  buildFigureShells();
   lastWidth = window.innerWidth;
   syncControls();
   wireControls();
