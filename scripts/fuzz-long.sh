@@ -10,18 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-${FUZZ_SECONDS:-600}}"
 jobs="${FUZZ_JOBS:-1}"
-build_dir=build-fuzz
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$build_dir" -DROPE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug >/dev/null
-fi
-cmake --build "$build_dir" -j 2 --target rope_fuzz
-fuzzer="$build_dir/rope_fuzz"
+source scripts/fuzz-env.sh
 corpus="$build_dir/corpus-long"
-artifacts="$build_dir/artifacts"
-mkdir -p "$corpus" "$artifacts"
+mkdir -p "$corpus"
 log="$build_dir/fuzz-long.log"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 before="$(ls "$artifacts" | wc -l)"
 echo "fuzz-long: ${seconds}s, ${jobs} job(s), corpus $corpus, log $log"
 status=0

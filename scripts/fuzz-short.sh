@@ -6,18 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-30}"
-build_dir=build-fuzz
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$build_dir" -DROPE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug >/dev/null
-fi
-cmake --build "$build_dir" -j 2 --target rope_fuzz
-fuzzer="$build_dir/rope_fuzz"
-artifacts="$build_dir/artifacts"
-mkdir -p "$artifacts"
+source scripts/fuzz-env.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-export ASAN_OPTIONS="${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 echo "== fuzz: replaying $(ls tests/fuzz/corpus | wc -l) corpus inputs"
 "$fuzzer" -artifact_prefix="$artifacts/" tests/fuzz/corpus/* >"$work/replay.log" 2>&1 || {
