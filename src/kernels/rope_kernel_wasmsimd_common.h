@@ -9,15 +9,13 @@
 
 namespace rope {
 
-// How many heads share each loaded cos/sin vector. All of them while the block is small
-// enough to stay in cache (decode, small prefill): fewest loads. Past that, a few heads at
-// a time, so memory is walked in near-sequential runs that the prefetcher follows.
+// How many heads share each loaded cos/sin vector: all of them while the block is small
+// enough to stay in cache (decode, small prefill), fewest loads; past that 1, which selects
+// each kernel's streaming loop (memory walked in sequential runs the prefetcher follows).
 inline size_t head_group(const KernelArgs& a) {
   constexpr size_t kAllHeadsMaxBytes = 1 << 20;
-  constexpr size_t kStreamingGroup = 1;
   const size_t block_bytes = a.tokens * a.heads * static_cast<size_t>(a.rotary_dim) * sizeof(float);
-  if (block_bytes <= kAllHeadsMaxBytes || a.heads <= kStreamingGroup) return a.heads;
-  return kStreamingGroup;
+  return block_bytes <= kAllHeadsMaxBytes ? a.heads : 1;
 }
 
 // Loads 4 cos or sin values, times the row scale when the call has one.

@@ -49,62 +49,49 @@ TEST(Kernels, RegistryListsBothLayouts) {
 #endif
 }
 
+// Runs kernel k and the scalar reference of its layout on the same random tensor and
+// checks they agree bit for bit.
+static void expect_matches_scalar(const KernelEntry& k, int rd, int tokens, int heads, int head_dim, bool inverse,
+                           float scale, uint32_t seed) {
+  const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
+  const auto rows = make_rows(k.layout, rd, tokens);
+  std::vector<const float*> row_ptrs(tokens);
+  for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
+  const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
+  auto x = rope_test::random_floats(n, seed);
+  auto y = x;
+  KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
+               static_cast<size_t>(heads) * head_dim, static_cast<size_t>(head_dim), rd,
+               row_ptrs.data(), inverse, scale};
+  k.fn(a);
+  a.x = y.data();
+  reference(a);
+  ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
+}
+
+// Small blocks: heads grouped per loaded cos/sin vector (one head: the streaming loop).
 TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
   size_t count = 0;
   const KernelEntry* entries = kernel_registry(&count);
-  for (size_t e = 0; e < count; ++e) {
-    const KernelEntry& k = entries[e];
-    const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
-    for (int rd = 2; rd <= 66; rd += 2) {
-      for (int heads : {1, 3, 40}) {  // 40 heads x 66 x 4 bytes > 16 KiB: the head-outer loop
-        for (bool inverse : {false, true}) for (float scale : {1.0f, 0.8264463f}) {
-          const int tokens = 3, head_dim = rd + 4;
-          const auto rows = make_rows(k.layout, rd, tokens);
-          std::vector<const float*> row_ptrs(tokens);
-          for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
-          const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
-          auto x = rope_test::random_floats(n, static_cast<uint32_t>(rd * 100 + heads));
-          auto y = x;
-          KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
-                       static_cast<size_t>(heads * head_dim), static_cast<size_t>(head_dim), rd,
-                       row_ptrs.data(), inverse, scale};
-          k.fn(a);
-          a.x = y.data();
-          reference(a);
-          ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
-        }
-      }
-    }
-  }
+  for (size_t e = 0; e < count; ++e)
+    for (int rd = 2; rd <= 66; rd += 2)
+      for (int heads : {1, 3, 40})
+        for (bool inverse : {false, true})
+          for (float scale : {1.0f, 0.8264463f})
+            expect_matches_scalar(entries[e], rd, 3, heads, rd + 4, inverse, scale,
+                                  static_cast<uint32_t>(rd * 100 + heads));
 }
 
-// Blocks over 1 MiB take the streaming path (two heads per loaded cos/sin vector, then an
-// odd last head): the same bits as the scalar reference, tails included.
+// Blocks over 1 MiB take the streaming path (half: two heads per loaded cos/sin vector,
+// then an odd last head): the same bits as the scalar reference, tails included.
 TEST(Kernels, StreamingPathEqualsScalarReference) {
   size_t count = 0;
   const KernelEntry* entries = kernel_registry(&count);
-  for (size_t e = 0; e < count; ++e) {
-    const KernelEntry& k = entries[e];
-    const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
-    for (int rd : {2, 6, 8, 14, 64, 66}) {
+  for (size_t e = 0; e < count; ++e)
+    for (int rd : {2, 6, 8, 14, 64, 66})
       for (bool inverse : {false, true}) {
-        const int tokens = 3, head_dim = rd + 2;
         // Enough heads for a block past 1 MiB, and an odd count.
-        const int heads = static_cast<int>((1u << 20) / (tokens * rd * sizeof(float))) | 1;
-        const auto rows = make_rows(k.layout, rd, tokens);
-        std::vector<const float*> row_ptrs(tokens);
-        for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
-        const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
-        auto x = rope_test::random_floats(n, static_cast<uint32_t>(rd + heads));
-        auto y = x;
-        KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
-                     static_cast<size_t>(heads) * head_dim, static_cast<size_t>(head_dim), rd,
-                     row_ptrs.data(), inverse, 1.0f};
-        k.fn(a);
-        a.x = y.data();
-        reference(a);
-        ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse;
+        const int heads = static_cast<int>((1u << 20) / (3 * rd * sizeof(float))) | 1;
+        expect_matches_scalar(entries[e], rd, 3, heads, rd + 2, inverse, 1.0f, static_cast<uint32_t>(rd + heads));
       }
-    }
-  }
 }
