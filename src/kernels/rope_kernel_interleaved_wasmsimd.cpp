@@ -1,10 +1,16 @@
-// Interleaved-layout (GPT-J) kernel in wasm SIMD: four pairs per step. The pairs are split
-// into their first and second elements with two shuffles, rotated exactly as in the half
-// layout, and interleaved back with two more (the auto-vectoriser cannot do this layout).
+// Interleaved-layout (GPT-J) kernel in wasm SIMD. The auto-vectoriser cannot do this
+// layout. Most of the work is the "spread" form: cos/sin spread over the pairs,
+// c2 = [c0 c0 c1 c1], s2 = [-s0 s0 -s1 s1], then y = x*c2 + swap(x)*s2, one shuffle per
+// 4 floats. Loop orders, chosen by block size:
+// - in cache (decode, small prefill): 8 pairs spread in registers, reused by every head
+//   of the token;
+// - streaming, fixed pair count: the token's row spread once into a buffer that stays in
+//   L1, then two heads at a time stream through it (memory walked sequentially);
+// - streaming, run-time pair count: the "split" form (pairs split into first and second
+//   elements with two shuffles, rotated, interleaved back with two more), two heads per
+//   loaded cos/sin vector.
 #include "rope_simd128.h"
 #if ROPE_HAVE_SIMD128
-
-#include <algorithm>
 
 #include "rope_kernels.h"
 #include "rope_kernel_wasmsimd_common.h"
@@ -32,10 +38,8 @@ inline void rotate4pairs(float* p, v128_t c, v128_t s) {
   wasm_v128_store(p + 4, wasm_i32x4_shuffle(ya, yb, 2, 6, 3, 7));
 }
 
-// The same rotation with cos/sin already spread over the pairs: c2 = [c0 c0 c1 c1] and
-// s2 = [-s0 s0 -s1 s1] for the pairs in p[0..3]: one shuffle (swap within pairs) per 4
-// floats. Building c2/s2 costs shuffles too, so this pays where one cos/sin vector serves
-// many heads (the grouped path).
+// The same rotation with cos/sin spread over the pairs (c2, s2 above) for p[0..3]:
+// x*c2 + swap(x)*s2 is x0*c - x1*s, x1*c + x0*s, the reference's expressions bit for bit.
 template <bool kInverse>
 inline void rotate2pairs_spread(float* p, v128_t c2, v128_t s2) {
   const v128_t x = wasm_v128_load(p);
@@ -43,6 +47,20 @@ inline void rotate2pairs_spread(float* p, v128_t c2, v128_t s2) {
   const v128_t xc = wasm_f32x4_mul(x, c2);
   wasm_v128_store(p, kInverse ? wasm_f32x4_sub(xc, wasm_f32x4_mul(swapped, s2))
                               : wasm_f32x4_add(xc, wasm_f32x4_mul(swapped, s2)));
+}
+
+// Loads 4 cos and 4 sin and spreads them over 4 pairs: c_lo/s_lo for pairs 0-1,
+// c_hi/s_hi for pairs 2-3.
+template <bool kScaled>
+inline void spread_row(const float* cs, const float* sn, v128_t scale, v128_t& c_lo, v128_t& c_hi, v128_t& s_lo,
+                       v128_t& s_hi) {
+  const v128_t c = load_row<kScaled>(cs, scale);
+  const v128_t s = load_row<kScaled>(sn, scale);
+  const v128_t neg = wasm_f32x4_neg(s);
+  c_lo = wasm_i32x4_shuffle(c, c, 0, 0, 1, 1);
+  c_hi = wasm_i32x4_shuffle(c, c, 2, 2, 3, 3);
+  s_lo = wasm_i32x4_shuffle(neg, s, 0, 4, 1, 5);
+  s_hi = wasm_i32x4_shuffle(neg, s, 2, 6, 3, 7);
 }
 
 template <bool kInverse>
@@ -57,67 +75,106 @@ inline void rotate1pair(float* p, float c, float s) {
   }
 }
 
-template <bool kInverse, bool kScaled>
-void run(const KernelArgs& a) {
-  const v128_t sc = wasm_f32x4_splat(a.row_scale);
-  const float scale = a.row_scale;
-  const size_t pairs = static_cast<size_t>(a.rotary_dim / 2);
-  const size_t vec_end = pairs & ~static_cast<size_t>(3);
-  const size_t group = head_group(a);
-  for (size_t t = 0; t < a.tokens; ++t) {
-    const float* cs = a.rows[t];
-    const float* sn = cs + pairs;
-    float* tok = a.x + t * a.token_stride;
-    if (group == 1) {
-      // Streaming: one head at a time, walking memory sequentially.
-      for (size_t h = 0; h < a.heads; ++h) {
-        float* v = tok + h * a.head_stride;
+// kP: pairs as a compile-time constant (0: read `pairs` at run time).
+constexpr size_t kStreamHeads = 2;  // heads per loaded spread vector (measured best of 1, 2, 4)
+
+template <int kP, bool kInverse, bool kScaled>
+struct InterleavedKernel {
+  // Not inlined: one function per instantiation keeps each small enough for the engine's
+  // register allocator (inlined together, V8 spilled the cos/sin vectors inside the loops).
+  __attribute__((noinline)) static void run(const KernelArgs& args, int run_time_pairs) {
+    const KernelLoop a(args);
+    const size_t pairs = kP > 0 ? static_cast<size_t>(kP) : static_cast<size_t>(run_time_pairs);
+    const size_t vec_end = pairs & ~static_cast<size_t>(3);
+    const bool in_cache = block_fits_cache(args);
+    for (size_t t = 0; t < a.tokens; ++t) {
+      const float* cs = a.rows[t];
+      const float* sn = cs + pairs;
+      float* tok = a.x + t * a.token_stride;
+      if (in_cache) {
+        // Eight pairs (two spread sets) per head step: the per-head pointer step and loop
+        // control are paid once per four vectors instead of two.
         size_t i = 0;
+        ROPE_NO_UNROLL
         for (; i + 8 <= vec_end; i += 8) {
-          rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
-          rotate4pairs<kInverse>(v + 2 * i + 8, load_row<kScaled>(cs + i + 4, sc), load_row<kScaled>(sn + i + 4, sc));
+          v128_t c_lo, c_hi, s_lo, s_hi, d_lo, d_hi, t_lo, t_hi;
+          spread_row<kScaled>(cs + i, sn + i, a.scale_v, c_lo, c_hi, s_lo, s_hi);
+          spread_row<kScaled>(cs + i + 4, sn + i + 4, a.scale_v, d_lo, d_hi, t_lo, t_hi);
+          float* v = tok + 2 * i;
+          for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) {
+            rotate2pairs_spread<kInverse>(v, c_lo, s_lo);
+            rotate2pairs_spread<kInverse>(v + 4, c_hi, s_hi);
+            rotate2pairs_spread<kInverse>(v + 8, d_lo, t_lo);
+            rotate2pairs_spread<kInverse>(v + 12, d_hi, t_hi);
+          }
         }
-        for (; i < vec_end; i += 4) rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, sc), load_row<kScaled>(sn + i, sc));
-        for (; i < pairs; ++i) rotate1pair<kInverse>(v + 2 * i, cs[i] * scale, sn[i] * scale);
-      }
-      continue;
-    }
-    for (size_t h0 = 0; h0 < a.heads; h0 += group) {
-      const size_t h1 = std::min(a.heads, h0 + group);
-      float* first = tok + h0 * a.head_stride;
-      // One cos/sin load, spread over the pairs once, serves every head of the group.
-      for (size_t i = 0; i < vec_end; i += 4) {
-        const v128_t c = load_row<kScaled>(cs + i, sc);
-        const v128_t s = load_row<kScaled>(sn + i, sc);
-        const v128_t neg = wasm_f32x4_sub(wasm_f32x4_splat(0.0f), s);
-        const v128_t c_lo = wasm_i32x4_shuffle(c, c, 0, 0, 1, 1);
-        const v128_t c_hi = wasm_i32x4_shuffle(c, c, 2, 2, 3, 3);
-        const v128_t s_lo = wasm_i32x4_shuffle(neg, s, 0, 4, 1, 5);
-        const v128_t s_hi = wasm_i32x4_shuffle(neg, s, 2, 6, 3, 7);
-        float* v = first + 2 * i;
-        for (size_t h = h0; h < h1; ++h, v += a.head_stride) {
-          rotate2pairs_spread<kInverse>(v, c_lo, s_lo);
-          rotate2pairs_spread<kInverse>(v + 4, c_hi, s_hi);
+        if (i < vec_end) {  // four pairs left
+          v128_t c_lo, c_hi, s_lo, s_hi;
+          spread_row<kScaled>(cs + i, sn + i, a.scale_v, c_lo, c_hi, s_lo, s_hi);
+          float* v = tok + 2 * i;
+          for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) {
+            rotate2pairs_spread<kInverse>(v, c_lo, s_lo);
+            rotate2pairs_spread<kInverse>(v + 4, c_hi, s_hi);
+          }
+        }
+      } else if (kP > 0) {
+        // Streaming, fixed pair count: the token's cos/sin spread once into a buffer that
+        // stays in L1, then every head streams through with one shuffle per 4 floats
+        // (the split form needs two, and shuffles compete with the arithmetic for ports).
+        alignas(16) float spread[4 * (kP > 0 ? kP : 4)];  // [c2 (2P floats) | s2 (2P floats)]
+        for (size_t i = 0; i < pairs; i += 4) {
+          v128_t c_lo, c_hi, s_lo, s_hi;
+          spread_row<kScaled>(cs + i, sn + i, a.scale_v, c_lo, c_hi, s_lo, s_hi);
+          wasm_v128_store(spread + 2 * i, c_lo);
+          wasm_v128_store(spread + 2 * i + 4, c_hi);
+          wasm_v128_store(spread + 2 * pairs + 2 * i, s_lo);
+          wasm_v128_store(spread + 2 * pairs + 2 * i + 4, s_hi);
+        }
+        size_t h = 0;
+        for (; h + kStreamHeads <= a.heads; h += kStreamHeads) {
+          float* v = tok + h * a.head_stride;
+          for (size_t j = 0; j < 2 * pairs; j += 4) {
+            const v128_t c2 = wasm_v128_load(spread + j);
+            const v128_t s2 = wasm_v128_load(spread + 2 * pairs + j);
+            for (size_t g = 0; g < kStreamHeads; ++g) rotate2pairs_spread<kInverse>(v + g * a.head_stride + j, c2, s2);
+          }
+        }
+        for (; h < a.heads; ++h) {
+          float* v = tok + h * a.head_stride;
+          for (size_t j = 0; j < 2 * pairs; j += 4)
+            rotate2pairs_spread<kInverse>(v + j, wasm_v128_load(spread + j), wasm_v128_load(spread + 2 * pairs + j));
+        }
+      } else {
+        // Streaming, run-time pair count: split form, two heads per loaded cos/sin vector.
+        size_t h = 0;
+        for (; h + 2 <= a.heads; h += 2) {
+          float* v = tok + h * a.head_stride;
+          float* w = v + a.head_stride;
+          for (size_t i = 0; i < vec_end; i += 4) {
+            const v128_t c = load_row<kScaled>(cs + i, a.scale_v);
+            const v128_t s = load_row<kScaled>(sn + i, a.scale_v);
+            rotate4pairs<kInverse>(v + 2 * i, c, s);
+            rotate4pairs<kInverse>(w + 2 * i, c, s);
+          }
+        }
+        if (h < a.heads) {  // an odd last head
+          float* v = tok + h * a.head_stride;
+          for (size_t i = 0; i < vec_end; i += 4)
+            rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
         }
       }
-      for (size_t i = vec_end; i < pairs; ++i) {
-        float* v = first + 2 * i;
-        for (size_t h = h0; h < h1; ++h, v += a.head_stride) rotate1pair<kInverse>(v, cs[i] * scale, sn[i] * scale);
+      if (vec_end < pairs) {  // tail pairs (run-time pair counts only)
+        float* v = tok;
+        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride)
+          for (size_t i = vec_end; i < pairs; ++i) rotate1pair<kInverse>(v + 2 * i, cs[i] * a.scale, sn[i] * a.scale);
       }
     }
   }
-}
+};
 
 }  // namespace
 
-void rope_interleaved_wasmsimd(const KernelArgs& a) {
-  const bool scaled = a.row_scale != 1.0f;
-  if (a.inverse) {
-    scaled ? run<true, true>(a) : run<true, false>(a);
-  } else {
-    scaled ? run<false, true>(a) : run<false, false>(a);
-  }
-}
+void rope_interleaved_wasmsimd(const KernelArgs& a) { dispatch_fixed_pairs<InterleavedKernel>(a); }
 
 }  // namespace rope
 #endif  // ROPE_HAVE_SIMD128

@@ -18,6 +18,7 @@ inline v128_t wasm_f32x4_splat(float x) { return v128_t{x, x, x, x}; }
 inline v128_t wasm_f32x4_add(v128_t a, v128_t b) { return a + b; }
 inline v128_t wasm_f32x4_sub(v128_t a, v128_t b) { return a - b; }
 inline v128_t wasm_f32x4_mul(v128_t a, v128_t b) { return a * b; }
+inline v128_t wasm_f32x4_neg(v128_t a) { return -a; }
 // Lane indices 0-3 pick from a, 4-7 from b, as in wasm's i32x4.shuffle.
 template <int c0, int c1, int c2, int c3>
 inline v128_t rope_native_shuffle(v128_t a, v128_t b) {

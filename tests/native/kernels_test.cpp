@@ -69,12 +69,21 @@ static void expect_matches_scalar(const KernelEntry& k, int rd, int tokens, int 
   ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
 }
 
-// Small blocks: heads grouped per loaded cos/sin vector (one head: the streaming loop).
+// The rotary sizes with versions compiled for a fixed pair count (32, 64, 96, 128 and 256
+// channels), besides every even size up to 66 (the run-time version, tails included).
+static std::vector<int> rotary_dims_to_test() {
+  std::vector<int> dims;
+  for (int rd = 2; rd <= 66; rd += 2) dims.push_back(rd);
+  for (int rd : {96, 128, 256}) dims.push_back(rd);
+  return dims;
+}
+
+// Small blocks: the in-cache loops.
 TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
   size_t count = 0;
   const KernelEntry* entries = kernel_registry(&count);
   for (size_t e = 0; e < count; ++e)
-    for (int rd = 2; rd <= 66; rd += 2)
+    for (int rd : rotary_dims_to_test())
       for (int heads : {1, 3, 40})
         for (bool inverse : {false, true})
           for (float scale : {1.0f, 0.8264463f})
@@ -82,16 +91,18 @@ TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
                                   static_cast<uint32_t>(rd * 100 + heads));
 }
 
-// Blocks over 1 MiB take the streaming path (half: two heads per loaded cos/sin vector,
-// then an odd last head): the same bits as the scalar reference, tails included.
+// Blocks over 1 MiB take the streaming loops (interleaved: two heads per loaded cos/sin
+// vector, then an odd last head): the same bits as the scalar reference, tails included,
+// for fixed and run-time pair counts.
 TEST(Kernels, StreamingPathEqualsScalarReference) {
   size_t count = 0;
   const KernelEntry* entries = kernel_registry(&count);
   for (size_t e = 0; e < count; ++e)
-    for (int rd : {2, 6, 8, 14, 64, 66})
-      for (bool inverse : {false, true}) {
-        // Enough heads for a block past 1 MiB, and an odd count.
-        const int heads = static_cast<int>((1u << 20) / (3 * rd * sizeof(float))) | 1;
-        expect_matches_scalar(entries[e], rd, 3, heads, rd + 2, inverse, 1.0f, static_cast<uint32_t>(rd + heads));
-      }
+    for (int rd : {2, 6, 8, 14, 32, 64, 66, 96, 128, 256})
+      for (bool inverse : {false, true})
+        for (float scale : {1.0f, 0.8264463f}) {
+          // Enough heads for a block past 1 MiB, and an odd count.
+          const int heads = static_cast<int>((1u << 20) / (3 * rd * sizeof(float))) | 1;
+          expect_matches_scalar(entries[e], rd, 3, heads, rd + 2, inverse, scale, static_cast<uint32_t>(rd + heads));
+        }
 }
