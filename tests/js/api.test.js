@@ -342,6 +342,54 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     rope.dispose();
   });
 
+  // apply(RopeBuffer, { numHeads, positions: number }) is checked inline (the decode
+  // path); it must give the general path's bits, errors, read-once options and state.
+  it('the inline RopeBuffer path equals the general path', () => {
+    for (const layout of ['half', 'interleaved']) {
+      for (const [headDim, numHeads, tokens] of [[128, 4, 3], [6, 2, 5], [64, 3, 1]]) {
+        const rope = lib.createRope({ headDim, layout });
+        const x0 = randomFloats(tokens * numHeads * headDim, headDim + tokens);
+        const buf = lib.alloc(x0.length);
+        buf.view().set(x0);
+        rope.apply(buf, { numHeads, positions: 4093 }); // inline path
+        const y = x0.slice();
+        rope.apply(y, { numHeads, positions: Int32Array.from(range(4093, tokens)) }); // general path
+        expect(buf.view()).toEqual(y);
+        buf.dispose();
+        rope.dispose();
+      }
+    }
+    const rope = lib.createRope({ headDim: 8 });
+    const buf = lib.alloc(16);
+    const x0 = randomFloats(16, 9);
+    buf.view().set(x0);
+    expectRopeError(() => rope.apply(buf, { numHeads: 1, positions: 1.5 }), 'POSITION_INVALID', 'options.positions', '1.5');
+    expectRopeError(() => rope.apply(buf, { numHeads: 1, positions: 2 ** 31 - 1 }), 'POSITION_INVALID', 'options.positions', 'last token');
+    expectRopeError(() => rope.apply(buf, { numHeads: 1, positions: -(2 ** 31) - 1 }), 'POSITION_INVALID', 'options.positions');
+    expectRopeError(() => rope.apply(buf, { numHeads: 0 }), 'NUM_HEADS_INVALID', 'options.numHeads', '0');
+    expectRopeError(() => rope.apply(buf, { numHeads: 3 }), 'LENGTH_INVALID', 'x.length', '16');
+    expectRopeError(() => rope.apply(buf, { numHeads: 1, position: 3 }), 'UNKNOWN_OPTION', 'options.position');
+    expect(buf.view()).toEqual(x0);
+    // Read once, also when the inline checks hand over to the general path.
+    let reads = 0;
+    const sneaky = { get numHeads() { reads++; return reads === 1 ? 2 : 1; }, positions: 0.5 };
+    expectRopeError(() => rope.apply(buf, sneaky), 'POSITION_INVALID', 'options.positions');
+    expect(reads).toBe(1);
+    rope.apply(buf, { numHeads: 2, positions: -3 }); // negative positions rotate backwards
+    const ref = referenceRope(x0, { headDim: 8, numHeads: 2, layout: 'half', invFreq: defaultInvFreq(10000, 8), positions: [-3] });
+    expectClose(buf.view(), ref, x0);
+    buf.dispose();
+    rope.dispose();
+    // The sequence length in force follows the call, as on the general path.
+    const dyn = lib.createRope({ headDim: 64, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 2048 } });
+    const d = lib.alloc(64);
+    dyn.apply(d, { numHeads: 1, positions: 5000 });
+    expect(dyn.frequencies().freq).toEqual(dyn.frequencies({ seqLen: 5001 }).freq);
+    expect(dyn.frequencies().freq).not.toEqual(dyn.frequencies({ seqLen: 1 }).freq);
+    d.dispose();
+    dyn.dispose();
+  });
+
   it('disposed ropes and buffers, foreign buffers, bad alloc sizes', async () => {
     const rope = lib.createRope({ headDim: 8 });
     const buf = lib.alloc(8);
