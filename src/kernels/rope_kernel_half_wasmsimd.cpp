@@ -75,9 +75,15 @@ struct HalfKernel {
         continue;
       }
       for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) {
-        for (size_t i = 0; i < vec_end; i += 4)
-          rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
-        for (size_t i = vec_end; i < pairs; ++i) rotate1<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
+        if constexpr (kP > 0) {
+          ROPE_UNROLL
+          for (size_t i = 0; i < static_cast<size_t>(kP); i += 4)
+            rotate4<kInverse>(v + i, v + i + kP, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
+        } else {
+          for (size_t i = 0; i < vec_end; i += 4)
+            rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
+          for (size_t i = vec_end; i < pairs; ++i) rotate1<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
+        }
       }
     }
   }

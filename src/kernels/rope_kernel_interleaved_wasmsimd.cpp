@@ -122,6 +122,7 @@ struct InterleavedKernel {
         // stays in L1, then every head streams through with one shuffle per 4 floats
         // (the split form needs two, and shuffles compete with the arithmetic for ports).
         alignas(16) float spread[4 * (kP > 0 ? kP : 4)];  // [c2 (2P floats) | s2 (2P floats)]
+        ROPE_UNROLL
         for (size_t i = 0; i < pairs; i += 4) {
           v128_t c_lo, c_hi, s_lo, s_hi;
           spread_row<kScaled>(cs + i, sn + i, a.scale_v, c_lo, c_hi, s_lo, s_hi);
@@ -133,6 +134,7 @@ struct InterleavedKernel {
         size_t h = 0;
         for (; h + kStreamHeads <= a.heads; h += kStreamHeads) {
           float* v = tok + h * a.head_stride;
+          ROPE_UNROLL
           for (size_t j = 0; j < 2 * pairs; j += 4) {
             const v128_t c2 = wasm_v128_load(spread + j);
             const v128_t s2 = wasm_v128_load(spread + 2 * pairs + j);
@@ -141,6 +143,7 @@ struct InterleavedKernel {
         }
         for (; h < a.heads; ++h) {
           float* v = tok + h * a.head_stride;
+          ROPE_UNROLL
           for (size_t j = 0; j < 2 * pairs; j += 4)
             rotate2pairs_spread<kInverse>(v + j, wasm_v128_load(spread + j), wasm_v128_load(spread + 2 * pairs + j));
         }
