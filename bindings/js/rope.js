@@ -56,6 +56,11 @@ function sharesMemory(q, tq, k, tk) {
   return false;
 }
 
+// The inline checks' test for a valid head count (the general path reports invalid ones).
+function isHeadCount(n) {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_HEADS;
+}
+
 // positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
 function resolvePositions(positions, tokens, lib) {
   if (positions === undefined) return { start: 0, list: null };
@@ -216,8 +221,7 @@ export class Rope {
     // and the general path costs about 30 ns more per call. Anything else, including every
     // invalid value, takes the general path, which reports it.
     if (x instanceof RopeBuffer && order === undefined && inverse === undefined && seqLen === undefined &&
-        typeof numHeads === 'number' && Number.isInteger(numHeads) && numHeads >= 1 && numHeads <= MAX_HEADS &&
-        (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
+        isHeadCount(numHeads) && (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
       const ptr = RopeBuffer._addressIn(x, this.#lib, 'x');
       const length = x.length;
       const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
@@ -295,8 +299,36 @@ export class Rope {
   /** Rotates q (numHeads heads) and k (numKvHeads heads) in place, one cos/sin lookup for both. */
   applyQK(q, k, options) {
     this.#check('applyQK');
-    const o = this.#options(options, APPLY_QK_KEYS, 'numHeads');
-    checkInteger(o.numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    checkObject(options, 'options');
+    checkKeys(options, APPLY_QK_KEYS, 'options');
+    const numHeads = options.numHeads, numKvHeads = options.numKvHeads, positions = options.positions;
+    const order = options.order, inverse = options.inverse, seqLen = options.seqLen;
+    // Two RopeBuffers and a start position (decode): checked inline, as in apply.
+    if (q instanceof RopeBuffer && k instanceof RopeBuffer && order === undefined && inverse === undefined &&
+        seqLen === undefined && isHeadCount(numHeads) && isHeadCount(numKvHeads) &&
+        (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
+      const qPtr = RopeBuffer._addressIn(q, this.#lib, 'q');
+      const kPtr = RopeBuffer._addressIn(k, this.#lib, 'k');
+      const qLength = q.length, kLength = k.length;
+      if (qPtr + 4 * qLength <= kPtr || kPtr + 4 * kLength <= qPtr) {
+        const tokens = this.#tokens(qLength, numHeads, 'q', 'options.numHeads');
+        const kTokens = this.#tokens(kLength, numKvHeads, 'k', 'options.numKvHeads');
+        const start = positions === undefined ? 0 : positions;
+        if (tokens === kTokens && start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX) {
+          if (tokens === 0) return;
+          const status = this.#m._rope_wasm_apply_qk(this.#handle, qPtr, qLength, kPtr, kLength, numHeads, numKvHeads, 0, 0, start, 0, 0);
+          if (status !== 0) throwStatus(status, 'applyQK');
+          this.#seqLenInForce = Math.max(1, start + tokens);
+          return;
+        }
+      }
+    }
+    checkInteger(numHeads, 'options.numHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    checkInteger(numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    this.#applyQKGeneral(q, k, { numHeads, numKvHeads, positions, order, inverse, seqLen });
+  }
+
+  #applyQKGeneral(q, k, o) {
     const tq = resolveTensor(q, 'q', this.#lib);
     const tk = resolveTensor(k, 'k', this.#lib);
     if (q === k || sharesMemory(q, tq, k, tk)) {

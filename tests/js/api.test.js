@@ -380,6 +380,33 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     expectClose(buf.view(), ref, x0);
     buf.dispose();
     rope.dispose();
+    // applyQK's inline path: same bits as the general path, same errors.
+    for (const layout of ['half', 'interleaved']) {
+      const r = lib.createRope({ headDim: 128, layout });
+      const q0 = randomFloats(2 * 4 * 128, 21), k0 = randomFloats(2 * 2 * 128, 22);
+      const qb = lib.alloc(q0.length), kb = lib.alloc(k0.length);
+      qb.view().set(q0);
+      kb.view().set(k0);
+      r.applyQK(qb, kb, { numHeads: 4, numKvHeads: 2, positions: 77 });
+      const q = q0.slice(), k = k0.slice();
+      r.applyQK(q, k, { numHeads: 4, numKvHeads: 2, positions: [77, 78] });
+      expect(qb.view()).toEqual(q);
+      expect(kb.view()).toEqual(k);
+      qb.view().set(q0);
+      expectRopeError(() => r.applyQK(qb, qb, { numHeads: 4, numKvHeads: 4 }), 'ALIASED_TENSORS');
+      expectRopeError(() => r.applyQK(qb, kb, { numHeads: 4, numKvHeads: 1 }), 'TOKEN_COUNT_MISMATCH', 'k');
+      expectRopeError(() => r.applyQK(qb, kb, { numHeads: 4, numKvHeads: 0 }), 'NUM_HEADS_INVALID', 'options.numKvHeads', '0');
+      expectRopeError(() => r.applyQK(qb, kb, { numHeads: 4, numKvHeads: 2, positions: 2 ** 31 - 1 }), 'POSITION_INVALID', 'options.positions');
+      let kvReads = 0;
+      const sneakyQK = { numHeads: 4, get numKvHeads() { kvReads++; return kvReads === 1 ? 2 : 4; }, positions: 0.5 };
+      expectRopeError(() => r.applyQK(qb, kb, sneakyQK), 'POSITION_INVALID', 'options.positions');
+      expect(kvReads).toBe(1);
+      kb.dispose();
+      expectRopeError(() => r.applyQK(qb, kb, { numHeads: 4, numKvHeads: 2 }), 'DISPOSED', 'k');
+      expect(qb.view()).toEqual(q0);
+      qb.dispose();
+      r.dispose();
+    }
     // The sequence length in force follows the call, as on the general path.
     const dyn = lib.createRope({ headDim: 64, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 2048 } });
     const d = lib.alloc(64);
