@@ -216,22 +216,32 @@ export class Rope {
     // otherwise slip past validation into the core.
     const numHeads = options.numHeads, positions = options.positions;
     const order = options.order, inverse = options.inverse, seqLen = options.seqLen;
-    // The common decode/prefill call (a RopeBuffer, a start position, defaults otherwise)
-    // is checked inline without intermediate objects: it is made once per layer per token,
-    // and the general path costs about 30 ns more per call. Anything else, including every
-    // invalid value, takes the general path, which reports it.
-    if (x instanceof RopeBuffer && order === undefined && inverse === undefined && seqLen === undefined &&
-        isHeadCount(numHeads) && (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
-      const ptr = RopeBuffer._addressIn(x, this.#lib, 'x');
-      const length = x.length;
-      const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
-      const start = positions === undefined ? 0 : positions;
-      if (start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX) {
-        if (tokens === 0) return;
-        const status = this.#m._rope_wasm_apply(this.#handle, ptr, length, numHeads, 0, 0, start, 0, 0);
-        if (status !== 0) throwStatus(status, 'apply');
-        this.#seqLenInForce = Math.max(1, start + tokens);
-        return;
+    // The common decode/prefill call (a RopeBuffer, or a Float32Array small enough to copy
+    // in one piece, a start position, defaults otherwise) is checked inline without
+    // intermediate objects: it is made once per layer per token, and the general path
+    // costs about 30 ns more per call. Anything else, including every invalid value, takes
+    // the general path, which reports it.
+    if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
+        (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
+      const inWasm = x instanceof RopeBuffer;
+      const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= 2 * COPY_CHUNK_BYTES &&
+        x.buffer !== this.#lib._heapBuffer();
+      if (inWasm || copied) {
+        const ptr = inWasm ? RopeBuffer._addressIn(x, this.#lib, 'x') : 0;
+        const length = x.length;
+        const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
+        const start = positions === undefined ? 0 : positions;
+        if (start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX) {
+          if (tokens === 0) return;
+          const m = this.#m;
+          const at = inWasm ? ptr : this.#lib._scratch(4 * length, 'apply');
+          if (copied) copyIn(m, at, x);
+          const status = m._rope_wasm_apply(this.#handle, at, length, numHeads, 0, 0, start, 0, 0);
+          if (status !== 0) throwStatus(status, 'apply');
+          this.#seqLenInForce = Math.max(1, start + tokens);
+          if (copied) copyOut(m, at, x);
+          return;
+        }
       }
     }
     checkInteger(numHeads, 'options.numHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });

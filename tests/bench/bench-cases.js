@@ -156,9 +156,11 @@ export async function runCases({ makeLibs, ort, log = () => {}, sizes = SIZES })
           // applyQK against two apply calls (q: heads, k: kvHeads).
           const kbuf = lib.alloc(nk);
           const qk = { numHeads: size.heads, numKvHeads: size.kvHeads, positions: size.start };
+          // q and k at the same position in both (opts was moved along by the decode loop).
+          const qo = { numHeads: size.heads, positions: size.start };
           const ko = { numHeads: size.kvHeads, positions: size.start };
           const qkMs = timeIt(() => rope.applyQK(buf, kbuf, qk));
-          const twoMs = timeIt(() => { rope.apply(buf, opts); rope.apply(kbuf, ko); });
+          const twoMs = timeIt(() => { rope.apply(buf, qo); rope.apply(kbuf, ko); });
           rows.push({ ...base, variant: 'simd applyQK', ms: qkMs, twoAppliesMs: twoMs, bytes: 8 * (n + nk) });
           kbuf.dispose();
           // onnxruntime-web's RotaryEmbedding, whole session.run (copies in and out).

@@ -342,8 +342,9 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     rope.dispose();
   });
 
-  // apply(RopeBuffer, { numHeads, positions: number }) is checked inline (the decode
-  // path); it must give the general path's bits, errors, read-once options and state.
+  // apply(RopeBuffer or small Float32Array, { numHeads, positions: number }) is checked
+  // inline (the decode path); it must give the general path's bits, errors, read-once
+  // options and state.
   it('the inline RopeBuffer path equals the general path', () => {
     for (const layout of ['half', 'interleaved']) {
       for (const [headDim, numHeads, tokens] of [[128, 4, 3], [6, 2, 5], [64, 3, 1]]) {
@@ -355,6 +356,9 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
         const y = x0.slice();
         rope.apply(y, { numHeads, positions: Int32Array.from(range(4093, tokens)) }); // general path
         expect(buf.view()).toEqual(y);
+        const z = x0.slice();
+        rope.apply(z, { numHeads, positions: 4093 }); // inline copying path
+        expect(z).toEqual(y);
         buf.dispose();
         rope.dispose();
       }
@@ -370,6 +374,10 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     expectRopeError(() => rope.apply(buf, { numHeads: 3 }), 'LENGTH_INVALID', 'x.length', '16');
     expectRopeError(() => rope.apply(buf, { numHeads: 1, position: 3 }), 'UNKNOWN_OPTION', 'options.position');
     expect(buf.view()).toEqual(x0);
+    const arr = x0.slice();
+    expectRopeError(() => rope.apply(arr, { numHeads: 1, positions: 2 ** 31 - 1 }), 'POSITION_INVALID', 'options.positions');
+    expectRopeError(() => rope.apply(arr, { numHeads: 3 }), 'LENGTH_INVALID', 'x.length', '16');
+    expect(arr).toEqual(x0);
     // Read once, also when the inline checks hand over to the general path.
     let reads = 0;
     const sneaky = { get numHeads() { reads++; return reads === 1 ? 2 : 1; }, positions: 0.5 };
