@@ -71,7 +71,8 @@ int pick_even_dim(FuzzedDataProvider& f) {
     case 0:
       return f.ConsumeIntegral<int>();  // anything: odd, zero, negative, huge
     case 1:
-      return f.PickValueInArray({kMaxHeadDim, kMaxHeadDim + 2, kMaxHeadDim - 2, 2, 1, 0, -2});
+      // Limits and bad values, and the sizes with kernels compiled for a fixed pair count.
+      return f.PickValueInArray({kMaxHeadDim, kMaxHeadDim + 2, kMaxHeadDim - 2, 2, 1, 0, -2, 32, 64, 96, 128, 256});
     default:
       return 2 * f.ConsumeIntegralInRange<int>(1, 96);
   }
