@@ -45,20 +45,32 @@ function copyOut(m, ptr, dst) {
   }
 }
 
+// True when float ranges [p, p + n) and [r, r + m) of wasm memory (byte addresses) overlap.
+function overlaps(p, n, r, m) {
+  return p < r + 4 * m && r < p + 4 * n;
+}
+
 // True when two resolved tensors overlap: both in wasm memory with overlapping addresses,
 // or two Float32Arrays over overlapping bytes of one ArrayBuffer (rotating them as two
 // copies would let one result overwrite the other).
 function sharesMemory(q, tq, k, tk) {
-  if (tq.array === null && tk.array === null) return tq.ptr < tk.ptr + 4 * tk.length && tk.ptr < tq.ptr + 4 * tq.length;
+  if (tq.array === null && tk.array === null) return overlaps(tq.ptr, tq.length, tk.ptr, tk.length);
   if (tq.array !== null && tk.array !== null && q.buffer === k.buffer) {
     return q.byteOffset < k.byteOffset + k.byteLength && k.byteOffset < q.byteOffset + q.byteLength;
   }
   return false;
 }
 
-// The inline checks' test for a valid head count (the general path reports invalid ones).
+// The inline checks' tests (the general path reports what fails them): a valid head
+// count; a start position (or none); a start whose tokens all stay within int32.
 function isHeadCount(n) {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_HEADS;
+}
+function isStartOrNone(positions) {
+  return positions === undefined || (typeof positions === 'number' && Number.isInteger(positions));
+}
+function startFits(start, tokens) {
+  return start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX;
 }
 
 // positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
@@ -222,7 +234,7 @@ export class Rope {
     // costs about 30 ns more per call. Anything else, including every invalid value, takes
     // the general path, which reports it.
     if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
-        (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
+        isStartOrNone(positions)) {
       const inWasm = x instanceof RopeBuffer;
       const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= 2 * COPY_CHUNK_BYTES &&
         x.buffer !== this.#lib._heapBuffer();
@@ -231,7 +243,7 @@ export class Rope {
         const length = x.length;
         const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
         const start = positions === undefined ? 0 : positions;
-        if (start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX) {
+        if (startFits(start, tokens)) {
           if (tokens === 0) return;
           const m = this.#m;
           const at = inWasm ? ptr : this.#lib._scratch(4 * length, 'apply');
@@ -316,15 +328,15 @@ export class Rope {
     // Two RopeBuffers and a start position (decode): checked inline, as in apply.
     if (q instanceof RopeBuffer && k instanceof RopeBuffer && order === undefined && inverse === undefined &&
         seqLen === undefined && isHeadCount(numHeads) && isHeadCount(numKvHeads) &&
-        (positions === undefined || (typeof positions === 'number' && Number.isInteger(positions)))) {
+        isStartOrNone(positions)) {
       const qPtr = RopeBuffer._addressIn(q, this.#lib, 'q');
       const kPtr = RopeBuffer._addressIn(k, this.#lib, 'k');
       const qLength = q.length, kLength = k.length;
-      if (qPtr + 4 * qLength <= kPtr || kPtr + 4 * kLength <= qPtr) {
+      if (!overlaps(qPtr, qLength, kPtr, kLength)) {
         const tokens = this.#tokens(qLength, numHeads, 'q', 'options.numHeads');
         const kTokens = this.#tokens(kLength, numKvHeads, 'k', 'options.numKvHeads');
         const start = positions === undefined ? 0 : positions;
-        if (tokens === kTokens && start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX) {
+        if (tokens === kTokens && startFits(start, tokens)) {
           if (tokens === 0) return;
           const status = this.#m._rope_wasm_apply_qk(this.#handle, qPtr, qLength, kPtr, kLength, numHeads, numKvHeads, 0, 0, start, 0, 0);
           if (status !== 0) throwStatus(status, 'applyQK');

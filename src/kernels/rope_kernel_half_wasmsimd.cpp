@@ -17,32 +17,13 @@ namespace rope {
 
 namespace {
 
+// Rotates 4 pairs: lo_p[0..3] with hi_p[0..3].
 template <bool kInverse>
 inline void rotate4(float* lo_p, float* hi_p, v128_t c, v128_t s) {
-  const v128_t lo = wasm_v128_load(lo_p);
-  const v128_t hi = wasm_v128_load(hi_p);
   v128_t ylo, yhi;
-  if (kInverse) {
-    ylo = wasm_f32x4_add(wasm_f32x4_mul(lo, c), wasm_f32x4_mul(hi, s));
-    yhi = wasm_f32x4_sub(wasm_f32x4_mul(hi, c), wasm_f32x4_mul(lo, s));
-  } else {
-    ylo = wasm_f32x4_sub(wasm_f32x4_mul(lo, c), wasm_f32x4_mul(hi, s));
-    yhi = wasm_f32x4_add(wasm_f32x4_mul(hi, c), wasm_f32x4_mul(lo, s));
-  }
+  rotate_vectors<kInverse>(wasm_v128_load(lo_p), wasm_v128_load(hi_p), c, s, ylo, yhi);
   wasm_v128_store(lo_p, ylo);
   wasm_v128_store(hi_p, yhi);
-}
-
-template <bool kInverse>
-inline void rotate1(float* lo_p, float* hi_p, float c, float s) {
-  const float a = *lo_p, b = *hi_p;
-  if (kInverse) {
-    *lo_p = a * c + b * s;
-    *hi_p = b * c - a * s;
-  } else {
-    *lo_p = a * c - b * s;
-    *hi_p = b * c + a * s;
-  }
 }
 
 // kP: pairs as a compile-time constant (0: read `pairs` at run time).
@@ -109,7 +90,7 @@ struct HalfKernel {
     }
     for (size_t i = vec_end; i < pairs; ++i) {
       float* v = tok + i;
-      for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) rotate1<kInverse>(v, v + pairs, cs[i] * a.scale, sn[i] * a.scale);
+      for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) rotate_pair<kInverse>(v, v + pairs, cs[i] * a.scale, sn[i] * a.scale);
     }
   }
 
@@ -129,15 +110,15 @@ struct HalfKernel {
         rotate4<kInverse>(w + i, w + i + pairs, c, s);
       }
       for (size_t i = vec_end; i < pairs; ++i) {
-        rotate1<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
-        rotate1<kInverse>(w + i, w + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
+        rotate_pair<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
+        rotate_pair<kInverse>(w + i, w + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
       }
     }
     if (h < a.heads) {
       float* v = tok + h * a.head_stride;
       for (size_t i = 0; i < vec_end; i += 4)
         rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
-      for (size_t i = vec_end; i < pairs; ++i) rotate1<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
+      for (size_t i = vec_end; i < pairs; ++i) rotate_pair<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
     }
   }
 };

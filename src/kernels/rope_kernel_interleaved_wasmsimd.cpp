@@ -27,13 +27,7 @@ inline void rotate4pairs(float* p, v128_t c, v128_t s) {
   const v128_t a = wasm_i32x4_shuffle(x0, x1, 0, 2, 4, 6);
   const v128_t b = wasm_i32x4_shuffle(x0, x1, 1, 3, 5, 7);
   v128_t ya, yb;
-  if (kInverse) {
-    ya = wasm_f32x4_add(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
-    yb = wasm_f32x4_sub(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
-  } else {
-    ya = wasm_f32x4_sub(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
-    yb = wasm_f32x4_add(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
-  }
+  rotate_vectors<kInverse>(a, b, c, s, ya, yb);
   wasm_v128_store(p, wasm_i32x4_shuffle(ya, yb, 0, 4, 1, 5));
   wasm_v128_store(p + 4, wasm_i32x4_shuffle(ya, yb, 2, 6, 3, 7));
 }
@@ -61,18 +55,6 @@ inline void spread_row(const float* cs, const float* sn, v128_t scale, v128_t& c
   c_hi = wasm_i32x4_shuffle(c, c, 2, 2, 3, 3);
   s_lo = wasm_i32x4_shuffle(neg, s, 0, 4, 1, 5);
   s_hi = wasm_i32x4_shuffle(neg, s, 2, 6, 3, 7);
-}
-
-template <bool kInverse>
-inline void rotate1pair(float* p, float c, float s) {
-  const float a = p[0], b = p[1];
-  if (kInverse) {
-    p[0] = a * c + b * s;
-    p[1] = b * c - a * s;
-  } else {
-    p[0] = a * c - b * s;
-    p[1] = b * c + a * s;
-  }
 }
 
 // kP: pairs as a compile-time constant (0: read `pairs` at run time).
@@ -169,7 +151,7 @@ struct InterleavedKernel {
       if (vec_end < pairs) {  // tail pairs (run-time pair counts only)
         float* v = tok;
         for (size_t h = 0; h < a.heads; ++h, v += a.head_stride)
-          for (size_t i = vec_end; i < pairs; ++i) rotate1pair<kInverse>(v + 2 * i, cs[i] * a.scale, sn[i] * a.scale);
+          for (size_t i = vec_end; i < pairs; ++i) rotate_pair<kInverse>(v + 2 * i, v + 2 * i + 1, cs[i] * a.scale, sn[i] * a.scale);
       }
     }
   }

@@ -39,6 +39,34 @@ inline v128_t load_row(const float* p, v128_t scale) {
   return kScaled ? wasm_f32x4_mul(v, scale) : v;
 }
 
+// Rotates pairs (a[i], b[i]) by the angles with cos c and sin s (the negative angles
+// when kInverse), in the reference kernel's expressions and order so results agree bit for
+// bit: a' = a*c - b*s, b' = b*c + a*s. Both layouts use it: half on two halves of a head,
+// interleaved on pairs split into first and second elements.
+template <bool kInverse>
+inline void rotate_vectors(v128_t a, v128_t b, v128_t c, v128_t s, v128_t& ya, v128_t& yb) {
+  if (kInverse) {
+    ya = wasm_f32x4_add(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
+    yb = wasm_f32x4_sub(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
+  } else {
+    ya = wasm_f32x4_sub(wasm_f32x4_mul(a, c), wasm_f32x4_mul(b, s));
+    yb = wasm_f32x4_add(wasm_f32x4_mul(b, c), wasm_f32x4_mul(a, s));
+  }
+}
+
+// The same for one pair, in place (tails of run-time pair counts).
+template <bool kInverse>
+inline void rotate_pair(float* a_p, float* b_p, float c, float s) {
+  const float a = *a_p, b = *b_p;
+  if (kInverse) {
+    *a_p = a * c + b * s;
+    *b_p = b * c - a * s;
+  } else {
+    *a_p = a * c - b * s;
+    *b_p = b * c + a * s;
+  }
+}
+
 // The arguments a kernel loop needs, copied out of KernelArgs into locals. Why: wasm SIMD
 // stores may alias anything, so fields read through the reference would be reloaded from
 // memory after every store (measured: a reload per head in the hot loop).

@@ -5,21 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, loadRope } from '../../dist/index.js';
 import { BUILDS } from './builds.js';
 import { expectRopeError } from './expect-error.js';
+import { fillHeap } from './heap.js';
 import { TOLERANCE, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
-
-// Fills the heap with 64 MiB buffers until the next one does not fit.
-function fillHeap(lib) {
-  const held = [];
-  let err;
-  try {
-    for (let i = 0; i < 64; i++) held.push(lib.alloc(16 * 1024 * 1024));
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(RopeError);
-  expect(err.code).toBe('OUT_OF_MEMORY');
-  return held;
-}
 
 function checkRotation(rope, x0, x, numHeads, start) {
   const tokens = x0.length / (numHeads * rope.headDim);

@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { RopeError, loadRope } from '../../dist/index.js';
+import { loadRope } from '../../dist/index.js';
+import { expectRopeError } from './expect-error.js';
+import { fillHeap } from './heap.js';
 import { TOLERANCE, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
 
 const WORKER = new URL('../robustness/node-worker.mjs', import.meta.url);
@@ -99,17 +101,7 @@ describe('two library instances in one thread are independent', () => {
     // Each instance refuses the other's buffers, in every position of every call.
     const ra = A.createRope({ headDim: 64 });
     const rb = B.createRope({ headDim: 64 });
-    const foreign = (fn, arg) => {
-      let err;
-      try {
-        fn();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(RopeError);
-      expect(err.code).toBe('FOREIGN_BUFFER');
-      expect(err.argument).toBe(arg);
-    };
+    const foreign = (fn, arg) => expect(expectRopeError(fn, 'FOREIGN_BUFFER').argument).toBe(arg);
     foreign(() => ra.apply(b, { numHeads: 16 }), 'x');
     foreign(() => rb.apply(a, { numHeads: 16 }), 'x');
     foreign(() => ra.applyQK(a, b, { numHeads: 16, numKvHeads: 16 }), 'k');
@@ -128,14 +120,7 @@ describe('two library instances in one thread are independent', () => {
     rb.apply(b, { numHeads: 16, positions: 1 });
     expect(b.view()[0]).not.toBe(2);
     // A out of memory; B allocates and computes as usual; A recovers after freeing.
-    const held = [];
-    let oom;
-    try {
-      for (let i = 0; i < 64; i++) held.push(A.alloc(16 * 1024 * 1024));
-    } catch (e) {
-      oom = e;
-    }
-    expect(oom?.code).toBe('OUT_OF_MEMORY');
+    const held = fillHeap(A);
     const bBig = B.alloc(16 * 1024 * 1024);
     bBig.view()[16 * 1024 * 1024 - 1] = 5;
     expect(bBig.view()[16 * 1024 * 1024 - 1]).toBe(5);
