@@ -6,6 +6,7 @@
 #include <limits>
 #include <algorithm>
 
+#include "aligned_alloc.h"
 #include "kernels/rope_kernels.h"
 
 namespace rope {
@@ -39,8 +40,8 @@ Status CosSinCache::init(int rotary_dim, double limit_bytes) {
   max_rows_ = rows > 2147483648.0 ? static_cast<size_t>(2147483648.0) : static_cast<size_t>(rows);
   inv_freq_ = static_cast<double*>(std::malloc(pairs_ * sizeof(double)));
   work_ = static_cast<double*>(std::malloc(4 * pairs_ * sizeof(double)));
-  scratch_ = static_cast<float*>(std::malloc(kBlockTokens * row_floats_ * sizeof(float)));
-  recent_ = static_cast<float*>(std::malloc(kRecentRows * row_floats_ * sizeof(float)));
+  scratch_ = alloc_aligned_floats(kBlockTokens * row_floats_);
+  recent_ = alloc_aligned_floats(kRecentRows * row_floats_);
   if (!inv_freq_ || !work_ || !scratch_ || !recent_) return Status::kOutOfMemory;
   return Status::kOk;
 }
@@ -103,8 +104,11 @@ Status CosSinCache::grow_table(size_t rows_needed) {
     size_t cap = table_capacity_rows_ ? table_capacity_rows_ : 64;
     while (cap < rows_needed) cap *= 2;
     if (cap > max_rows_) cap = max_rows_;
-    float* grown = static_cast<float*>(std::realloc(table_, cap * row_floats_ * sizeof(float)));
+    // Grown by hand, not realloc, which would lose the alignment.
+    float* grown = alloc_aligned_floats(cap * row_floats_);
     if (grown == nullptr) return Status::kOutOfMemory;
+    if (table_rows_ > 0) std::memcpy(grown, table_, table_rows_ * row_floats_ * sizeof(float));
+    std::free(table_);
     table_ = grown;
     table_capacity_rows_ = cap;
   }

@@ -193,6 +193,17 @@ describe.each(BUILDS)('%s build', (build) => {
     rope.dispose();
   });
 
+  it('alloc gives 64-byte-aligned buffers whatever was allocated before (vector loads stay in one cache line)', () => {
+    const held = [];
+    // Odd sizes in between: wasm's malloc alone would hand out blocks at 8 mod 16.
+    for (const length of [1, 3, 5, 7, 100, 4096, 12345, 2, 32 * 128]) {
+      const buf = lib.alloc(length);
+      expect(buf.view().byteOffset % 64, `alloc(${length})`).toBe(0);
+      held.push(buf, lib.alloc(length % 7 + 1));
+    }
+    for (const b of held) b.dispose();
+  });
+
   it('a stale view (taken before memory grew) is an error, not a silent no-op', () => {
     const rope = lib.createRope({ headDim: 8 });
     const buf = lib.alloc(8);

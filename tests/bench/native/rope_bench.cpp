@@ -1,24 +1,17 @@
 // Native Google Benchmark of the same core and 128-bit SIMD kernels the wasm build runs
 // (compiled for x86-64 SSE2 / 128-bit vectors: no AVX), for the wasm-to-native ratio.
-// The shapes match tests/bench/bench.js.
+// The shapes (bench_shapes.h) match tests/bench/bench-cases.js; wasm/rope_kernel_loop.cpp
+// times the same calls compiled to wasm.
 #include <benchmark/benchmark.h>
 
-#include <vector>
-
+#include "../bench_shapes.h"
 #include "rope_apply.h"
 #include "stream_pass.h"
 
 namespace {
 
-struct Shape {
-  int tokens, heads, head_dim, start;
-};
-
-const Shape kShapes[] = {
-    {1, 32, 128, 4096},  // decode
-    {2048, 32, 128, 0},  // prefill
-    {128, 8, 64, 0},     // small
-};
+using rope_bench::kShapes;
+using rope_bench::Shape;
 
 void BM_Rope(benchmark::State& state) {
   const Shape& s = kShapes[state.range(0)];
@@ -30,7 +23,7 @@ void BM_Rope(benchmark::State& state) {
     state.SkipWithError("create failed");
     return;
   }
-  std::vector<float> x(static_cast<size_t>(s.tokens) * s.heads * s.head_dim, 0.5f);
+  rope_bench::Tensor x(s);
   rope::ApplyParams p;
   p.num_heads = s.heads;
   p.start = s.start;
@@ -44,7 +37,7 @@ void BM_Rope(benchmark::State& state) {
 
 void BM_Stream(benchmark::State& state) {
   const Shape& s = kShapes[state.range(0)];
-  std::vector<float> x(static_cast<size_t>(s.tokens) * s.heads * s.head_dim, 0.5f);
+  rope_bench::Tensor x(s);
   for (auto _ : state) {
     rope::stream_axpb(x.data(), x.size(), 0.999f, 0.001f);
     benchmark::ClobberMemory();
