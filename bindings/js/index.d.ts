@@ -34,7 +34,10 @@ export interface RopeLibrary {
   readonly simd: boolean;
   /** Creates a rope; throws RopeError on a bad config. Call dispose() when done. */
   createRope(config: RopeConfig): Rope;
-  /** `length` float32s in wasm memory (zero-filled, 64-byte aligned), for zero-copy apply calls. */
+  /**
+   * `length` float32s in wasm memory (zero-filled; 64-byte aligned, page-aligned from 64 KiB),
+   * for zero-copy apply calls.
+   */
   alloc(length: number): RopeBuffer;
   /** Wasm memory size and bytes in use. */
   heapStats(): HeapStats;

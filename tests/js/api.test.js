@@ -193,12 +193,13 @@ describe.each(BUILDS)('%s build', (build) => {
     rope.dispose();
   });
 
-  it('alloc gives 64-byte-aligned buffers whatever was allocated before (vector loads stay in one cache line)', () => {
+  it('alloc gives 64-byte-aligned buffers, page-aligned from 64 KiB, whatever was allocated before', () => {
     const held = [];
     // Odd sizes in between: wasm's malloc alone would hand out blocks at 8 mod 16.
-    for (const length of [1, 3, 5, 7, 100, 4096, 12345, 2, 32 * 128]) {
+    for (const length of [1, 3, 5, 7, 100, 4096, 12345, 2, 32 * 128, 16 * 1024, 16 * 1024 + 3, 2048 * 32 * 128]) {
       const buf = lib.alloc(length);
-      expect(buf.view().byteOffset % 64, `alloc(${length})`).toBe(0);
+      const align = 4 * length >= 64 * 1024 ? 4096 : 64;
+      expect(buf.view().byteOffset % align, `alloc(${length})`).toBe(0);
       held.push(buf, lib.alloc(length % 7 + 1));
     }
     for (const b of held) b.dispose();
