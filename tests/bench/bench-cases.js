@@ -45,6 +45,46 @@ export function timeIt(fn, { samples = 11, minSampleMs = defaultMinSampleMs, war
   return times[times.length >> 1];
 }
 
+/**
+ * Two calls compared in one measurement: samples alternate (a, b, b, a, ...) so drift on a
+ * noisy machine hits both alike. Returns the median ms of each and the median of the
+ * per-sample-pair ratios a/b.
+ */
+export function timePair(fnA, fnB, { samples = 15 } = {}) {
+  const reps = [fnA, fnB].map((fn) => {
+    const w0 = performance.now();
+    let calls = 0;
+    while (performance.now() - w0 < 50 || calls < 2) {
+      fn();
+      calls++;
+    }
+    return Math.max(1, Math.ceil(defaultMinSampleMs / Math.max((performance.now() - w0) / calls, 1e-4)));
+  });
+  const sample = (fn, n) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    return (performance.now() - t0) / n;
+  };
+  const a = [];
+  const b = [];
+  const ratios = [];
+  for (let s = 0; s < samples; s++) {
+    let ta, tb;
+    if (s % 2 === 0) {
+      ta = sample(fnA, reps[0]);
+      tb = sample(fnB, reps[1]);
+    } else {
+      tb = sample(fnB, reps[1]);
+      ta = sample(fnA, reps[0]);
+    }
+    a.push(ta);
+    b.push(tb);
+    ratios.push(ta / tb);
+  }
+  const median = (v) => v.sort((x, y) => x - y)[v.length >> 1];
+  return { aMs: median(a), bMs: median(b), ratio: median(ratios) };
+}
+
 async function timeItAsync(fn, { samples = 7, minSampleMs = Math.max(20, defaultMinSampleMs) } = {}) {
   for (let i = 0; i < 3; i++) await fn();
   const t0 = performance.now();
@@ -159,9 +199,8 @@ export async function runCases({ makeLibs, ort, log = () => {}, sizes = SIZES })
           // q and k at the same position in both (opts was moved along by the decode loop).
           const qo = { numHeads: size.heads, positions: size.start };
           const ko = { numHeads: size.kvHeads, positions: size.start };
-          const qkMs = timeIt(() => rope.applyQK(buf, kbuf, qk));
-          const twoMs = timeIt(() => { rope.apply(buf, qo); rope.apply(kbuf, ko); });
-          rows.push({ ...base, variant: 'simd applyQK', ms: qkMs, twoAppliesMs: twoMs, bytes: 8 * (n + nk) });
+          const pair = timePair(() => rope.applyQK(buf, kbuf, qk), () => { rope.apply(buf, qo); rope.apply(kbuf, ko); });
+          rows.push({ ...base, variant: 'simd applyQK', ms: pair.aMs, twoAppliesMs: pair.bMs, qkRatio: pair.ratio, bytes: 8 * (n + nk) });
           kbuf.dispose();
           // onnxruntime-web's RotaryEmbedding, whole session.run (copies in and out).
           if (ort && !size.noOrt) {
