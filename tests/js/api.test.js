@@ -385,7 +385,22 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     expectRopeError(() => rope.apply(buf, { numHeads: 0 }), 'NUM_HEADS_INVALID', 'options.numHeads', '0');
     expectRopeError(() => rope.apply(buf, { numHeads: 3 }), 'LENGTH_INVALID', 'x.length', '16');
     expectRopeError(() => rope.apply(buf, { numHeads: 1, position: 3 }), 'UNKNOWN_OPTION', 'options.position');
+    // numKvHeads belongs to applyQK only; applyQK refuses unknown keys too.
+    expectRopeError(() => rope.apply(buf, { numHeads: 1, numKvHeads: 1 }), 'UNKNOWN_OPTION', 'options.numKvHeads');
+    const kbuf = lib.alloc(16);
+    expectRopeError(() => rope.applyQK(buf, kbuf, { numHeads: 1, numKvHeads: 1, position: 3 }), 'UNKNOWN_OPTION', 'options.position');
+    expectRopeError(() => rope.applyQK(buf, kbuf, { numHeads: 1, numKvHeads: 1, numKVHeads: 1 }), 'UNKNOWN_OPTION', 'options.numKVHeads');
+    kbuf.dispose();
     expect(buf.view()).toEqual(x0);
+    // Inherited enumerable keys are not options (only own keys are checked).
+    const inherited = Object.create({ extra: 1 });
+    inherited.numHeads = 1;
+    inherited.positions = 0;
+    const viaPlain = x0.slice();
+    rope.apply(viaPlain, { numHeads: 1, positions: 0 });
+    expect(() => rope.apply(buf, inherited)).not.toThrow();
+    expect(buf.view()).toEqual(viaPlain);
+    buf.view().set(x0);
     const arr = x0.slice();
     expectRopeError(() => rope.apply(arr, { numHeads: 1, positions: 2 ** 31 - 1 }), 'POSITION_INVALID', 'options.positions');
     expectRopeError(() => rope.apply(arr, { numHeads: 3 }), 'LENGTH_INVALID', 'x.length', '16');
