@@ -1,6 +1,7 @@
 // 64-byte-aligned float blocks for the cos/sin rows the kernels load as vectors. wasm's
-// malloc aligns to 8 bytes only; a row at 8 mod 16 makes every fourth 16-byte load straddle
-// a cache line (measured: up to 10% at decode). Free with std::free.
+// malloc aligns to 8 bytes only; a block at 8 mod 16 makes every fourth 16-byte load
+// straddle a cache line (a tensor placed so measured about 10% slower at decode, and rows are
+// loaded as often as the tensor at decode). Free with std::free.
 #pragma once
 
 #include <cstddef>

@@ -11,6 +11,9 @@ const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
 const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
 const MAX_HEADS = 1 << 20;
 
+// Chunk of the copying path for large tensors (fits in L2 with room to spare).
+const COPY_CHUNK_BYTES = 512 * 1024;
+
 // checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path. A switch compares
 // each key with constants (measured 7 ns for a two-key object, against 13 ns for a search of
 // the list); any other key goes to checkKeys, which reports it. Keep in step with the lists.
@@ -33,8 +36,6 @@ function checkApplyKeys(options, qk) {
     }
   }
 }
-// Chunk of the copying path for large tensors (fits in L2 with room to spare).
-const COPY_CHUNK_BYTES = 512 * 1024;
 
 // A tensor argument resolved to a wasm address: either a RopeBuffer (or a view of this
 // library's heap), used in place, or a Float32Array to copy in and out.
