@@ -20,7 +20,9 @@ struct Rope {
   double attention_factor = 1.0;
   double regime = std::numeric_limits<double>::quiet_NaN();  // frequency_regime in force
   CosSinCache cache;
-  KernelFn kernel = nullptr;
+  KernelFn kernel = nullptr;  // dispatches per call (scaled inverse calls)
+  // The kernel variants for unscaled calls, forward and inverse, resolved at creation.
+  KernelVariantFn unscaled[2] = {nullptr, nullptr};
   ~Rope() {
     std::free(inv_freq);
     std::free(next_inv_freq);
@@ -145,6 +147,16 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   return a;
 }
 
+// Runs the kernel on one block: unscaled calls (all but the inverse of a scaled rope) take
+// the variant resolved at creation.
+void run_kernel(const Rope* r, const KernelArgs& a) {
+  if (a.row_scale == 1.0f) {
+    r->unscaled[a.inverse ? 1 : 0](a, r->rotary_dim / 2);
+  } else {
+    r->kernel(a);
+  }
+}
+
 const int32_t* block_positions(const ApplyParams& p, size_t t0) {
   return p.positions ? p.positions + t0 : nullptr;
 }
@@ -162,6 +174,8 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->rotary_dim = effective_rotary_dim(config);
   r->config.rotary_dim = r->rotary_dim;
   r->kernel = best_kernel(config.layout);
+  for (int inverse = 0; inverse < 2; ++inverse)
+    r->unscaled[inverse] = best_kernel_variant(config.layout, r->rotary_dim / 2, inverse == 1, false);
   r->inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
   r->next_inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
   if (r->inv_freq == nullptr || r->next_inv_freq == nullptr) {
@@ -208,7 +222,7 @@ Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
     const float* const* rows = nullptr;
     st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
     if (st != Status::kOk) return st;
-    r->kernel(args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
+    run_kernel(r, args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
   }
   return Status::kOk;
 }
@@ -231,8 +245,8 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
     const float* const* rows = nullptr;
     st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
     if (st != Status::kOk) return st;
-    r->kernel(args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
-    r->kernel(args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
+    run_kernel(r, args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
+    run_kernel(r, args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
   }
   return Status::kOk;
 }

@@ -127,5 +127,9 @@ struct HalfKernel {
 
 void rope_half_wasmsimd(const KernelArgs& a) { dispatch_fixed_pairs<HalfKernel>(a); }
 
+KernelVariantFn rope_half_wasmsimd_variant(int pairs, bool inverse, bool scaled) {
+  return select_fixed_pairs<HalfKernel>(pairs, inverse, scaled);
+}
+
 }  // namespace rope
 #endif  // ROPE_HAVE_SIMD128

@@ -171,5 +171,9 @@ struct InterleavedKernel {
 
 void rope_interleaved_wasmsimd(const KernelArgs& a) { dispatch_fixed_pairs<InterleavedKernel>(a); }
 
+KernelVariantFn rope_interleaved_wasmsimd_variant(int pairs, bool inverse, bool scaled) {
+  return select_fixed_pairs<InterleavedKernel>(pairs, inverse, scaled);
+}
+
 }  // namespace rope
 #endif  // ROPE_HAVE_SIMD128

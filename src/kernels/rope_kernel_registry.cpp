@@ -28,4 +28,18 @@ KernelFn best_kernel(Layout layout) {
 #endif
 }
 
+KernelVariantFn best_kernel_variant(Layout layout, int pairs, bool inverse, bool scaled) {
+#if ROPE_HAVE_SIMD128
+  return layout == Layout::kHalf ? rope_half_wasmsimd_variant(pairs, inverse, scaled)
+                                 : rope_interleaved_wasmsimd_variant(pairs, inverse, scaled);
+#else
+  (void)pairs;
+  (void)inverse;
+  (void)scaled;
+  // The scalar kernels have one version each.
+  if (layout == Layout::kHalf) return [](const KernelArgs& a, int) { rope_half_scalar(a); };
+  return [](const KernelArgs& a, int) { rope_interleaved_scalar(a); };
+#endif
+}
+
 }  // namespace rope

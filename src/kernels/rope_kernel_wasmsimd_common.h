@@ -81,29 +81,26 @@ struct KernelLoop {
         rows(a.rows), scale_v(wasm_f32x4_splat(a.row_scale)), scale(a.row_scale) {}
 };
 
-// Runs Kernel<P, kInverse, kScaled>::run(args, pairs) with P the pair count as a constant
-// for the rotary sizes models use (32, 64, 96, 128, 256 channels), else P = 0 (pairs read
-// at run time). With P constant every offset in a head is an immediate and the loops
-// unroll: 25-35% faster at decode sizes than the run-time version.
+// Picks Kernel<P, kInverse, kScaled>::run with P the pair count as a constant for the
+// rotary sizes models use (32, 64, 96, 128, 256 channels), else P = 0 (pairs read at run
+// time). With P constant every offset in a head is an immediate and the loops unroll:
+// 25-35% faster at decode sizes than the run-time version.
 // A row scale only comes with the inverse of a scaled rope (rerotate), a rarer call: it
 // always takes the run-time version, which keeps the module smaller.
-// The call goes through tables of function pointers on purpose: called directly, the
-// optimiser inlined every version into one function, which the engine's register
-// allocator handled badly (cos/sin vectors spilled to the stack inside the hot loops).
+// The versions are reached through tables of function pointers on purpose: called
+// directly, the optimiser inlined every version into one function, which the engine's
+// register allocator handled badly (cos/sin vectors spilled to the stack inside the loops).
 template <template <int, bool, bool> class Kernel>
-void dispatch_fixed_pairs(const KernelArgs& a) {
-  using Fn = void (*)(const KernelArgs&, int);
-  static const Fn kRunTime[2][2] = {{Kernel<0, false, false>::run, Kernel<0, false, true>::run},
-                                    {Kernel<0, true, false>::run, Kernel<0, true, true>::run}};
-  static const Fn kFixed[5][2] = {
+KernelVariantFn select_fixed_pairs(int pairs, bool inverse, bool scaled) {
+  static const KernelVariantFn kRunTime[2][2] = {{Kernel<0, false, false>::run, Kernel<0, false, true>::run},
+                                                 {Kernel<0, true, false>::run, Kernel<0, true, true>::run}};
+  static const KernelVariantFn kFixed[5][2] = {
 #define ROPE_KERNEL_ROW(P) {Kernel<P, false, false>::run, Kernel<P, true, false>::run}
       ROPE_KERNEL_ROW(16), ROPE_KERNEL_ROW(32), ROPE_KERNEL_ROW(48), ROPE_KERNEL_ROW(64), ROPE_KERNEL_ROW(128),
 #undef ROPE_KERNEL_ROW
   };
-  const int pairs = a.rotary_dim / 2;
-  const int inverse = a.inverse ? 1 : 0;
   int fixed = -1;
-  if (a.row_scale == 1.0f) {
+  if (!scaled) {
     switch (pairs) {
       case 16: fixed = 0; break;
       case 32: fixed = 1; break;
@@ -113,11 +110,14 @@ void dispatch_fixed_pairs(const KernelArgs& a) {
       default: break;
     }
   }
-  if (fixed >= 0) {
-    kFixed[fixed][inverse](a, pairs);
-  } else {
-    kRunTime[inverse][a.row_scale != 1.0f ? 1 : 0](a, pairs);
-  }
+  return fixed >= 0 ? kFixed[fixed][inverse ? 1 : 0] : kRunTime[inverse ? 1 : 0][scaled ? 1 : 0];
+}
+
+// Chooses the variant for this call's arguments and runs it.
+template <template <int, bool, bool> class Kernel>
+void dispatch_fixed_pairs(const KernelArgs& a) {
+  const int pairs = a.rotary_dim / 2;
+  select_fixed_pairs<Kernel>(pairs, a.inverse, a.row_scale != 1.0f)(a, pairs);
 }
 
 }  // namespace rope

@@ -33,6 +33,8 @@ struct KernelArgs {
 };
 
 using KernelFn = void (*)(const KernelArgs&);
+// One variant of a kernel, chosen ahead of the call: `pairs` is rotary_dim / 2.
+using KernelVariantFn = void (*)(const KernelArgs&, int pairs);
 
 // Floats in one cos/sin row.
 inline size_t row_floats(int rotary_dim) { return static_cast<size_t>(rotary_dim); }
@@ -42,6 +44,8 @@ void rope_interleaved_scalar(const KernelArgs& a);
 #if ROPE_HAVE_SIMD128
 void rope_half_wasmsimd(const KernelArgs& a);
 void rope_interleaved_wasmsimd(const KernelArgs& a);
+KernelVariantFn rope_half_wasmsimd_variant(int pairs, bool inverse, bool scaled);
+KernelVariantFn rope_interleaved_wasmsimd_variant(int pairs, bool inverse, bool scaled);
 #endif
 
 struct KernelEntry {
@@ -56,5 +60,9 @@ const KernelEntry* kernel_registry(size_t* count);
 
 // The fastest kernel of this build for a layout.
 KernelFn best_kernel(Layout layout);
+
+// The variant best_kernel(layout) runs for calls with this pair count, direction and row
+// scale (scaled: row_scale != 1). Resolved once per rope, it spares each call the dispatch.
+KernelVariantFn best_kernel_variant(Layout layout, int pairs, bool inverse, bool scaled);
 
 }  // namespace rope

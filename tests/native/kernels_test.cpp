@@ -49,12 +49,13 @@ TEST(Kernels, RegistryListsBothLayouts) {
 #endif
 }
 
-// Runs kernel k and the scalar reference of its layout on the same random tensor and
-// checks they agree bit for bit.
-static void expect_matches_scalar(const KernelEntry& k, int rd, int tokens, int heads, int head_dim, bool inverse,
-                           float scale, uint32_t seed) {
-  const KernelFn reference = k.layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
-  const auto rows = make_rows(k.layout, rd, tokens);
+// Runs a kernel (run(args)) and the scalar reference of its layout on the same random tensor
+// and checks they agree bit for bit.
+template <typename Run>
+static void expect_run_matches_scalar(Layout layout, const char* name, Run run, int rd, int tokens, int heads,
+                                      int head_dim, bool inverse, float scale, uint32_t seed) {
+  const KernelFn reference = layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
+  const auto rows = make_rows(layout, rd, tokens);
   std::vector<const float*> row_ptrs(tokens);
   for (int t = 0; t < tokens; ++t) row_ptrs[t] = &rows[row_floats(rd) * t];
   const size_t n = static_cast<size_t>(tokens) * heads * head_dim;
@@ -63,10 +64,15 @@ static void expect_matches_scalar(const KernelEntry& k, int rd, int tokens, int 
   KernelArgs a{x.data(), static_cast<size_t>(tokens), static_cast<size_t>(heads),
                static_cast<size_t>(heads) * head_dim, static_cast<size_t>(head_dim), rd,
                row_ptrs.data(), inverse, scale};
-  k.fn(a);
+  run(a);
   a.x = y.data();
   reference(a);
-  ASSERT_EQ(x, y) << k.name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
+  ASSERT_EQ(x, y) << name << " rd=" << rd << " heads=" << heads << " inverse=" << inverse << " scale=" << scale;
+}
+
+static void expect_matches_scalar(const KernelEntry& k, int rd, int tokens, int heads, int head_dim, bool inverse,
+                                  float scale, uint32_t seed) {
+  expect_run_matches_scalar(k.layout, k.name, k.fn, rd, tokens, heads, head_dim, inverse, scale, seed);
 }
 
 // The rotary sizes with versions compiled for a fixed pair count (32, 64, 96, 128 and 256
@@ -104,5 +110,20 @@ TEST(Kernels, StreamingPathEqualsScalarReference) {
           // Enough heads for a block past 1 MiB, and an odd count.
           const int heads = static_cast<int>((1u << 20) / (3 * rd * sizeof(float))) | 1;
           expect_matches_scalar(entries[e], rd, 3, heads, rd + 2, inverse, scale, static_cast<uint32_t>(rd + heads));
+        }
+}
+
+// The variant resolved ahead of the call (what apply runs) gives the same bits as the scalar
+// reference for every pair count, direction and row scale, in cache and streaming.
+TEST(Kernels, ResolvedVariantEqualsScalarReference) {
+  for (Layout layout : {Layout::kHalf, Layout::kInterleaved})
+    for (int rd : rotary_dims_to_test())
+      for (bool inverse : {false, true})
+        for (float scale : {1.0f, 0.8264463f}) {
+          const KernelVariantFn fn = best_kernel_variant(layout, rd / 2, inverse, scale != 1.0f);
+          const auto run = [&](const KernelArgs& a) { fn(a, rd / 2); };
+          expect_run_matches_scalar(layout, "variant", run, rd, 3, 5, rd + 4, inverse, scale, static_cast<uint32_t>(rd));
+          // 600 tokens x 4 heads: over 1 MiB for rd >= 128 (streaming loops).
+          if (rd >= 128) expect_run_matches_scalar(layout, "variant", run, rd, 600, 4, rd, inverse, scale, 7u);
         }
 }
