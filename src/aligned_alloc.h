@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace rope {
 
@@ -17,6 +19,25 @@ inline float* alloc_aligned_floats(size_t n) {
   if (n > (static_cast<size_t>(-1) - kVectorAlign) / sizeof(float)) return nullptr;
   const size_t bytes = (n * sizeof(float) + kVectorAlign - 1) / kVectorAlign * kVectorAlign;
   return static_cast<float*>(std::aligned_alloc(kVectorAlign, bytes == 0 ? kVectorAlign : bytes));
+}
+
+// Grows a block from alloc_aligned_floats to n floats, keeping its first `keep` floats;
+// nullptr on failure (the old block is then untouched). realloc first, which can extend the
+// block in place (no second copy of a large table in memory). When it moves the block to an
+// address that is not aligned, the data moves once more to one that is; if that allocation
+// fails, the unaligned block is returned: every kernel load is an unaligned-safe load, so
+// alignment is only a matter of speed.
+inline float* realloc_aligned_floats(float* p, size_t keep, size_t n) {
+  if (n > (static_cast<size_t>(-1) - kVectorAlign) / sizeof(float)) return nullptr;
+  if (p == nullptr) return alloc_aligned_floats(n);
+  const size_t bytes = (n * sizeof(float) + kVectorAlign - 1) / kVectorAlign * kVectorAlign;
+  float* grown = static_cast<float*>(std::realloc(p, bytes == 0 ? kVectorAlign : bytes));
+  if (grown == nullptr || reinterpret_cast<uintptr_t>(grown) % kVectorAlign == 0) return grown;
+  float* aligned = alloc_aligned_floats(n);
+  if (aligned == nullptr) return grown;
+  if (keep > 0) std::memcpy(aligned, grown, keep * sizeof(float));
+  std::free(grown);
+  return aligned;
 }
 
 }  // namespace rope

@@ -33,8 +33,8 @@ Status CosSinCache::init(int rotary_dim, double limit_bytes) {
   row_floats_ = rope::row_floats(rotary_dim);
   const double row_bytes = static_cast<double>(row_floats_ * sizeof(float));
   // The table's byte count (rows * row_bytes) must fit in size_t with room to spare: in
-  // 32-bit wasm a limit of 4 GiB + 4 KiB would otherwise wrap to a 4 KiB realloc that the
-  // table is then filled far past. Half the address space is more than memory can hold.
+  // 32-bit wasm a limit of 4 GiB + 4 KiB would otherwise wrap to a 4 KiB allocation that
+  // the table is then filled far past. Half the address space is more than memory can hold.
   const double max_bytes = static_cast<double>(std::numeric_limits<size_t>::max() / 2);
   const double rows = std::floor(std::min(limit_bytes, max_bytes) / row_bytes);
   max_rows_ = rows > 2147483648.0 ? static_cast<size_t>(2147483648.0) : static_cast<size_t>(rows);
@@ -104,11 +104,8 @@ Status CosSinCache::grow_table(size_t rows_needed) {
     size_t cap = table_capacity_rows_ ? table_capacity_rows_ : 64;
     while (cap < rows_needed) cap *= 2;
     if (cap > max_rows_) cap = max_rows_;
-    // Grown by hand, not realloc, which would lose the alignment.
-    float* grown = alloc_aligned_floats(cap * row_floats_);
+    float* grown = realloc_aligned_floats(table_, table_rows_ * row_floats_, cap * row_floats_);
     if (grown == nullptr) return Status::kOutOfMemory;
-    if (table_rows_ > 0) std::memcpy(grown, table_, table_rows_ * row_floats_ * sizeof(float));
-    std::free(table_);
     table_ = grown;
     table_capacity_rows_ = cap;
   }

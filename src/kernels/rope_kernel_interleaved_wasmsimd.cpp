@@ -5,7 +5,8 @@
 // - in cache (decode, small prefill): 8 pairs spread in registers, reused by every head
 //   of the token;
 // - streaming, fixed pair count: the token's row spread once into a buffer that stays in
-//   L1, then two heads at a time stream through it (memory walked sequentially);
+//   L1, then head 0, then two heads at a time stream through it (memory walked
+//   sequentially);
 // - streaming, run-time pair count: the "split" form (pairs split into first and second
 //   elements with two shuffles, rotated, interleaved back with two more), two heads per
 //   loaded cos/sin vector.
@@ -113,11 +114,11 @@ struct InterleavedKernel {
           wasm_v128_store(spread + 2 * pairs + 2 * i, s_lo);
           wasm_v128_store(spread + 2 * pairs + 2 * i + 4, s_hi);
         }
-        // Head 0 alone first, then pairs (1, 2), (3, 4), ...: with a page-aligned tensor (as
-        // alloc() gives large ones) and 512-byte heads, pairs then start at 512 mod 1024
-        // bytes, which measured 5% faster than pairs starting on page boundaries (prefill,
-        // this project's machine; the native build of this loop shows the same offsets).
-        // The work is the same either way.
+        // Head 0 alone first, then pairs (1, 2), (3, 4), ...: for a token-major, page-aligned
+        // tensor (as alloc() gives large ones) with 512-byte heads (headDim 128) and 16 KiB
+        // tokens, pairs then start at 512 mod 1024 bytes, which measured 5% faster than
+        // pairs starting on page boundaries (prefill, this project's machine; the native
+        // build of this loop shows the same offsets). The work is the same either way.
         {
           ROPE_UNROLL
           for (size_t j = 0; j < 2 * pairs; j += 4)

@@ -147,6 +147,7 @@ for (const { env, rows } of envs) {
     check(`${s} interleaved within 5% of half (time ratio)`, ratio, ratio <= 1.05);
   }
   if (env === 'node') {
+    if (native.size && !wasmLoop.size) console.log('  SKIPPED [node] wasm kernel within 1.15x of native: build-wasm/rope_wasm_kernel_bench.cjs not built (npm run bench builds it)');
     for (const [key, ms] of native) {
       if (key.startsWith('stream/') || !wasmLoop.has(key)) continue;
       const [s, layout] = key.split('/');

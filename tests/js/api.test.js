@@ -392,6 +392,18 @@ describe.each(BUILDS)('bad input on the %s build', (build) => {
     expectRopeError(() => rope.applyQK(buf, kbuf, { numHeads: 1, numKvHeads: 1, numKVHeads: 1 }), 'UNKNOWN_OPTION', 'options.numKVHeads');
     kbuf.dispose();
     expect(buf.view()).toEqual(x0);
+    // Every documented option is accepted, by apply and by applyQK.
+    const all = { numHeads: 1, positions: 2, order: 'token-major', inverse: false, seqLen: 8 };
+    const viaAll = x0.slice();
+    rope.apply(viaAll, all);
+    const viaFew = x0.slice();
+    rope.apply(viaFew, { numHeads: 1, positions: 2, seqLen: 8 });
+    expect(viaAll).toEqual(viaFew);
+    const q2 = x0.slice();
+    const k2 = x0.slice();
+    rope.applyQK(q2, k2, { ...all, numKvHeads: 1 });
+    expect(q2).toEqual(viaFew);
+    expect(k2).toEqual(viaFew);
     // Inherited enumerable keys are not options (only own keys are checked).
     const inherited = Object.create({ extra: 1 });
     inherited.numHeads = 1;

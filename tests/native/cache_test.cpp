@@ -46,6 +46,27 @@ TEST(AlignedAlloc, Gives64ByteAlignedBlocksAndRefusesOverflow) {
   EXPECT_EQ(alloc_aligned_floats(static_cast<size_t>(-1) / 2), nullptr);
 }
 
+TEST(AlignedAlloc, GrowingKeepsDataAndAlignment) {
+  float* p = alloc_aligned_floats(16);
+  ASSERT_NE(p, nullptr);
+  size_t n = 16;
+  for (size_t i = 0; i < n; ++i) p[i] = static_cast<float>(i);
+  // Small allocations in between, so that realloc has to move the block some of the time.
+  std::vector<void*> in_between;
+  for (size_t next : {40u, 1000u, 1003u, 70000u, 300000u}) {
+    in_between.push_back(std::malloc(24));
+    p = realloc_aligned_floats(p, n, next);
+    ASSERT_NE(p, nullptr) << next;
+    EXPECT_TRUE(aligned64(p)) << next;
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], static_cast<float>(i)) << next;
+    for (size_t i = n; i < next; ++i) p[i] = static_cast<float>(i);
+    n = next;
+  }
+  std::free(p);
+  for (void* q : in_between) std::free(q);
+  EXPECT_EQ(realloc_aligned_floats(nullptr, 0, static_cast<size_t>(-1) / 2), nullptr);
+}
+
 TEST(Cache, RowsAreAlignedAndExactAcrossTableGrowthScratchAndRecentRows) {
   for (int rotary_dim : {64, 96, 128}) {
     SCOPED_TRACE(rotary_dim);
@@ -69,6 +90,12 @@ TEST(Cache, RowsAreAlignedAndExactAcrossTableGrowthScratchAndRecentRows) {
     ASSERT_EQ(cache.rows_for(early, 0, 5, &rows), Status::kOk);
     for (size_t t = 0; t < 5; ++t) expect_row(rows[t], inv_freq, early[t]);
     EXPECT_EQ(cache.table_rows(), 4096u);
+    // One token (decode) at the table's first and last rows, just past it, and before it.
+    for (int64_t pos : {int64_t{0}, int64_t{4095}, int64_t{4096}, int64_t{-1}, int64_t{2047}}) {
+      ASSERT_EQ(cache.rows_for(nullptr, pos, 1, &rows), Status::kOk);
+      EXPECT_TRUE(aligned64(rows[0])) << pos;
+      expect_row(rows[0], inv_freq, pos);
+    }
     // Past the bound: a block (scratch) and single decode tokens (recent rows).
     ASSERT_EQ(cache.rows_for(nullptr, 1000000, 3, &rows), Status::kOk);
     for (int64_t t = 0; t < 3; ++t) {

@@ -97,9 +97,10 @@ TEST(Kernels, EveryVariantEqualsScalarReferenceBitForBit) {
                                   static_cast<uint32_t>(rd * 100 + heads));
 }
 
-// Blocks over 1 MiB take the streaming loops (interleaved: two heads per loaded cos/sin
-// vector, then an odd last head): the same bits as the scalar reference, tails included,
-// for fixed and run-time pair counts.
+// Blocks over 1 MiB take the streaming loops (interleaved, fixed pair counts: head 0 alone,
+// then two heads per loaded cos/sin vector, then a last head when one is left; run-time pair
+// counts: two heads at a time, then an odd last head): the same bits as the scalar
+// reference, tails included, for fixed and run-time pair counts.
 TEST(Kernels, StreamingPathEqualsScalarReference) {
   size_t count = 0;
   const KernelEntry* entries = kernel_registry(&count);
@@ -110,6 +111,12 @@ TEST(Kernels, StreamingPathEqualsScalarReference) {
           // Enough heads for a block past 1 MiB, and an odd count.
           const int heads = static_cast<int>((1u << 20) / (3 * rd * sizeof(float))) | 1;
           expect_matches_scalar(entries[e], rd, 3, heads, rd + 2, inverse, scale, static_cast<uint32_t>(rd + heads));
+          // 1 to 4 heads, with enough tokens for a block past 1 MiB: every way the head
+          // loops can start and end.
+          for (int few : {1, 2, 3, 4}) {
+            const int tokens = static_cast<int>((1u << 20) / (few * rd * sizeof(float))) + 1;
+            expect_matches_scalar(entries[e], rd, tokens, few, rd, inverse, scale, static_cast<uint32_t>(rd + few));
+          }
         }
 }
 
