@@ -13,12 +13,18 @@ namespace rope {
 
 inline constexpr size_t kVectorAlign = 64;
 
-// nullptr on failure or overflow (std::aligned_alloc needs a size that is a multiple of the
-// alignment).
-inline float* alloc_aligned_floats(size_t n) {
-  if (n > (static_cast<size_t>(-1) - kVectorAlign) / sizeof(float)) return nullptr;
+// Bytes for n floats rounded up to a whole, non-zero number of kVectorAlign (std::aligned_alloc
+// needs a multiple of the alignment); 0 when that overflows.
+inline size_t aligned_bytes(size_t n) {
+  if (n > (static_cast<size_t>(-1) - kVectorAlign) / sizeof(float)) return 0;
   const size_t bytes = (n * sizeof(float) + kVectorAlign - 1) / kVectorAlign * kVectorAlign;
-  return static_cast<float*>(std::aligned_alloc(kVectorAlign, bytes == 0 ? kVectorAlign : bytes));
+  return bytes == 0 ? kVectorAlign : bytes;
+}
+
+// nullptr on failure or overflow.
+inline float* alloc_aligned_floats(size_t n) {
+  const size_t bytes = aligned_bytes(n);
+  return bytes == 0 ? nullptr : static_cast<float*>(std::aligned_alloc(kVectorAlign, bytes));
 }
 
 // Grows a block from alloc_aligned_floats to n floats, keeping its first `keep` floats;
@@ -28,10 +34,10 @@ inline float* alloc_aligned_floats(size_t n) {
 // fails, the unaligned block is returned: every kernel load is an unaligned-safe load, so
 // alignment is only a matter of speed.
 inline float* realloc_aligned_floats(float* p, size_t keep, size_t n) {
-  if (n > (static_cast<size_t>(-1) - kVectorAlign) / sizeof(float)) return nullptr;
   if (p == nullptr) return alloc_aligned_floats(n);
-  const size_t bytes = (n * sizeof(float) + kVectorAlign - 1) / kVectorAlign * kVectorAlign;
-  float* grown = static_cast<float*>(std::realloc(p, bytes == 0 ? kVectorAlign : bytes));
+  const size_t bytes = aligned_bytes(n);
+  if (bytes == 0) return nullptr;
+  float* grown = static_cast<float*>(std::realloc(p, bytes));
   if (grown == nullptr || reinterpret_cast<uintptr_t>(grown) % kVectorAlign == 0) return grown;
   float* aligned = alloc_aligned_floats(n);
   if (aligned == nullptr) return grown;

@@ -20,9 +20,8 @@ struct Rope {
   double attention_factor = 1.0;
   double regime = std::numeric_limits<double>::quiet_NaN();  // frequency_regime in force
   CosSinCache cache;
-  KernelFn kernel = nullptr;  // dispatches per call (scaled inverse calls)
-  // The kernel variants for unscaled calls, forward and inverse, resolved at creation.
-  KernelVariantFn unscaled[2] = {nullptr, nullptr};
+  // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
+  KernelVariantFn kernels[2][2] = {};
   ~Rope() {
     std::free(inv_freq);
     std::free(next_inv_freq);
@@ -147,14 +146,10 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   return a;
 }
 
-// Runs the kernel on one block: unscaled calls (all but the inverse of a scaled rope) take
-// the variant resolved at creation.
+// Runs the kernel variant for one block (a row scale comes only with the inverse of a
+// scaled rope).
 void run_kernel(const Rope* r, const KernelArgs& a) {
-  if (a.row_scale == 1.0f) {
-    r->unscaled[a.inverse ? 1 : 0](a, r->rotary_dim / 2);
-  } else {
-    r->kernel(a);
-  }
+  r->kernels[a.inverse ? 1 : 0][a.row_scale != 1.0f ? 1 : 0](a, r->rotary_dim / 2);
 }
 
 const int32_t* block_positions(const ApplyParams& p, size_t t0) {
@@ -173,9 +168,9 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->config = config;
   r->rotary_dim = effective_rotary_dim(config);
   r->config.rotary_dim = r->rotary_dim;
-  r->kernel = best_kernel(config.layout);
   for (int inverse = 0; inverse < 2; ++inverse)
-    r->unscaled[inverse] = best_kernel_variant(config.layout, r->rotary_dim / 2, inverse == 1, false);
+    for (int scaled = 0; scaled < 2; ++scaled)
+      r->kernels[inverse][scaled] = best_kernel_variant(config.layout, r->rotary_dim / 2, inverse == 1, scaled == 1);
   r->inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
   r->next_inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
   if (r->inv_freq == nullptr || r->next_inv_freq == nullptr) {

@@ -119,12 +119,6 @@ Status CosSinCache::grow_table(size_t rows_needed) {
 Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t count,
                              const float* const** rows) {
   if (count > kBlockTokens) return Status::kSizeOverflow;
-  // Decode within the table (the common per-layer call): the row is where it is.
-  if (count == 1 && positions == nullptr && use_table_ && start >= 0 && start < static_cast<int64_t>(table_rows_)) {
-    row_ptrs_[0] = table_ + static_cast<size_t>(start) * row_floats_;
-    *rows = row_ptrs_;
-    return Status::kOk;
-  }
   // Grow the table to cover this block's positions, but only when some of them fall
   // within the bound: decoding at position 1,000,000 must not build a table up to it.
   int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();

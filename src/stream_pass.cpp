@@ -13,8 +13,8 @@ void stream_axpb(float* x, size_t n, float a, float b) {
 #if ROPE_HAVE_SIMD128
   const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
   constexpr size_t kStep = 64;
-  float* p = x;
-  for (float* const end = x + (n / kStep) * kStep; p != end; p += kStep) {
+  const size_t blocks_end = n / kStep * kStep;
+  for (float *p = x, *const end = x + blocks_end; p != end; p += kStep) {
 #if defined(__clang__)
 #pragma unroll
 #elif defined(__GNUC__)
@@ -22,7 +22,7 @@ void stream_axpb(float* x, size_t n, float a, float b) {
 #endif
     for (size_t k = 0; k < kStep; k += 4) wasm_v128_store(p + k, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p + k), va), vb));
   }
-  i = (n / kStep) * kStep;
+  i = blocks_end;
   for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + i), va), vb));
 #endif
   for (; i < n; ++i) x[i] = x[i] * a + b;

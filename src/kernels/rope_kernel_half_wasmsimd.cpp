@@ -95,31 +95,17 @@ struct HalfKernel {
   }
 
   // Run-time pair counts, streaming: two heads share each loaded cos/sin vector, walking
-  // memory in near-sequential runs; then an odd last head.
+  // memory in near-sequential runs; then an odd last head, then the tail pairs.
   static void run_time_streaming(const KernelLoop& a, float* tok, const float* cs, size_t pairs) {
     const float* sn = cs + pairs;
     const size_t vec_end = pairs & ~static_cast<size_t>(3);
-    size_t h = 0;
-    for (; h + 2 <= a.heads; h += 2) {
-      float* v = tok + h * a.head_stride;
-      float* w = v + a.head_stride;
-      for (size_t i = 0; i < vec_end; i += 4) {
-        const v128_t c = load_row<kScaled>(cs + i, a.scale_v);
-        const v128_t s = load_row<kScaled>(sn + i, a.scale_v);
-        rotate4<kInverse>(v + i, v + i + pairs, c, s);
-        rotate4<kInverse>(w + i, w + i + pairs, c, s);
-      }
-      for (size_t i = vec_end; i < pairs; ++i) {
-        rotate_pair<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
-        rotate_pair<kInverse>(w + i, w + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
-      }
-    }
-    if (h < a.heads) {
-      float* v = tok + h * a.head_stride;
-      for (size_t i = 0; i < vec_end; i += 4)
-        rotate4<kInverse>(v + i, v + i + pairs, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
+    two_heads_per_row_load<kScaled>(a, tok, cs, sn, vec_end, [pairs](float* v, size_t i, v128_t c, v128_t s) {
+      rotate4<kInverse>(v + i, v + i + pairs, c, s);
+    });
+    if (vec_end == pairs) return;
+    float* v = tok;
+    for (size_t h = 0; h < a.heads; ++h, v += a.head_stride)
       for (size_t i = vec_end; i < pairs; ++i) rotate_pair<kInverse>(v + i, v + i + pairs, cs[i] * a.scale, sn[i] * a.scale);
-    }
   }
 };
 

@@ -114,16 +114,17 @@ struct InterleavedKernel {
           wasm_v128_store(spread + 2 * pairs + 2 * i, s_lo);
           wasm_v128_store(spread + 2 * pairs + 2 * i + 4, s_hi);
         }
+        const auto one_head = [&](float* v) {
+          ROPE_UNROLL
+          for (size_t j = 0; j < 2 * pairs; j += 4)
+            rotate2pairs_spread<kInverse>(v + j, wasm_v128_load(spread + j), wasm_v128_load(spread + 2 * pairs + j));
+        };
         // Head 0 alone first, then pairs (1, 2), (3, 4), ...: for a token-major, page-aligned
         // tensor (as alloc() gives large ones) with 512-byte heads (headDim 128) and 16 KiB
         // tokens, pairs then start at 512 mod 1024 bytes, which measured 5% faster than
         // pairs starting on page boundaries (prefill, this project's machine; the native
         // build of this loop shows the same offsets). The work is the same either way.
-        {
-          ROPE_UNROLL
-          for (size_t j = 0; j < 2 * pairs; j += 4)
-            rotate2pairs_spread<kInverse>(tok + j, wasm_v128_load(spread + j), wasm_v128_load(spread + 2 * pairs + j));
-        }
+        one_head(tok);
         size_t h = 1;
         for (; h + kStreamHeads <= a.heads; h += kStreamHeads) {
           float* v = tok + h * a.head_stride;
@@ -134,30 +135,12 @@ struct InterleavedKernel {
             for (size_t g = 0; g < kStreamHeads; ++g) rotate2pairs_spread<kInverse>(v + g * a.head_stride + j, c2, s2);
           }
         }
-        for (; h < a.heads; ++h) {
-          float* v = tok + h * a.head_stride;
-          ROPE_UNROLL
-          for (size_t j = 0; j < 2 * pairs; j += 4)
-            rotate2pairs_spread<kInverse>(v + j, wasm_v128_load(spread + j), wasm_v128_load(spread + 2 * pairs + j));
-        }
+        for (; h < a.heads; ++h) one_head(tok + h * a.head_stride);
       } else {
         // Streaming, run-time pair count: split form, two heads per loaded cos/sin vector.
-        size_t h = 0;
-        for (; h + 2 <= a.heads; h += 2) {
-          float* v = tok + h * a.head_stride;
-          float* w = v + a.head_stride;
-          for (size_t i = 0; i < vec_end; i += 4) {
-            const v128_t c = load_row<kScaled>(cs + i, a.scale_v);
-            const v128_t s = load_row<kScaled>(sn + i, a.scale_v);
-            rotate4pairs<kInverse>(v + 2 * i, c, s);
-            rotate4pairs<kInverse>(w + 2 * i, c, s);
-          }
-        }
-        if (h < a.heads) {  // an odd last head
-          float* v = tok + h * a.head_stride;
-          for (size_t i = 0; i < vec_end; i += 4)
-            rotate4pairs<kInverse>(v + 2 * i, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
-        }
+        two_heads_per_row_load<kScaled>(a, tok, cs, sn, vec_end, [](float* v, size_t i, v128_t c, v128_t s) {
+          rotate4pairs<kInverse>(v + 2 * i, c, s);
+        });
       }
       if (vec_end < pairs) {  // tail pairs (run-time pair counts only)
         float* v = tok;

@@ -20,14 +20,6 @@ const KernelEntry* kernel_registry(size_t* count) {
   return kKernels;
 }
 
-KernelFn best_kernel(Layout layout) {
-#if ROPE_HAVE_SIMD128
-  return layout == Layout::kHalf ? rope_half_wasmsimd : rope_interleaved_wasmsimd;
-#else
-  return layout == Layout::kHalf ? rope_half_scalar : rope_interleaved_scalar;
-#endif
-}
-
 KernelVariantFn best_kernel_variant(Layout layout, int pairs, bool inverse, bool scaled) {
 #if ROPE_HAVE_SIMD128
   return layout == Layout::kHalf ? rope_half_wasmsimd_variant(pairs, inverse, scaled)

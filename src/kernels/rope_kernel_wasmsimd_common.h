@@ -81,6 +81,29 @@ struct KernelLoop {
         rows(a.rows), scale_v(wasm_f32x4_splat(a.row_scale)), scale(a.row_scale) {}
 };
 
+// The run-time-pair-count streaming loop both layouts share: two heads per loaded cos/sin
+// vector (memory walked in near-sequential runs), then an odd last head. rotate(head, i, c, s)
+// turns pairs i..i+3 of a head; the tail pairs past vec_end are the caller's.
+template <bool kScaled, typename Rotate>
+inline void two_heads_per_row_load(const KernelLoop& a, float* tok, const float* cs, const float* sn, size_t vec_end,
+                                   Rotate rotate) {
+  size_t h = 0;
+  for (; h + 2 <= a.heads; h += 2) {
+    float* v = tok + h * a.head_stride;
+    float* w = v + a.head_stride;
+    for (size_t i = 0; i < vec_end; i += 4) {
+      const v128_t c = load_row<kScaled>(cs + i, a.scale_v);
+      const v128_t s = load_row<kScaled>(sn + i, a.scale_v);
+      rotate(v, i, c, s);
+      rotate(w, i, c, s);
+    }
+  }
+  if (h < a.heads) {
+    float* v = tok + h * a.head_stride;
+    for (size_t i = 0; i < vec_end; i += 4) rotate(v, i, load_row<kScaled>(cs + i, a.scale_v), load_row<kScaled>(sn + i, a.scale_v));
+  }
+}
+
 // Picks Kernel<P, kInverse, kScaled>::run with P the pair count as a constant for the
 // rotary sizes models use (32, 64, 96, 128, 256 channels), else P = 0 (pairs read at run
 // time). With P constant every offset in a head is an immediate and the loops unroll:

@@ -58,10 +58,7 @@ struct KernelEntry {
 // Every kernel compiled into this build; tests and benchmarks iterate over it.
 const KernelEntry* kernel_registry(size_t* count);
 
-// The fastest kernel of this build for a layout.
-KernelFn best_kernel(Layout layout);
-
-// The variant best_kernel(layout) runs for calls with this pair count, direction and row
+// The fastest kernel variant of this build for a layout, pair count, direction and row
 // scale (scaled: row_scale != 1). Resolved once per rope, it spares each call the dispatch.
 KernelVariantFn best_kernel_variant(Layout layout, int pairs, bool inverse, bool scaled);
 

@@ -22,17 +22,25 @@ export function setMinSampleMs(ms) {
   defaultMinSampleMs = ms;
 }
 
-/** Median ms of one call; each sample repeats the call to last >= minSampleMs. */
-export function timeIt(fn, { samples = 11, minSampleMs = defaultMinSampleMs, warmupMs = 50 } = {}) {
+/** Runs fn for warmupMs (at least twice); returns ms per call during the warm-up. */
+function warmUpCall(fn, warmupMs) {
   const w0 = performance.now();
   let calls = 0;
   while (performance.now() - w0 < warmupMs || calls < 2) {
     fn();
     calls++;
   }
-  const perCall = (performance.now() - w0) / calls;
+  return (performance.now() - w0) / calls;
+}
+
+/** Calls per sample for a sample to last >= minSampleMs. */
+const repsFor = (perCall, minSampleMs) => Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-4)));
+
+/** Median ms of one call; each sample repeats the call to last >= minSampleMs. */
+export function timeIt(fn, { samples = 11, minSampleMs = defaultMinSampleMs, warmupMs = 50 } = {}) {
+  const perCall = warmUpCall(fn, warmupMs);
   if (perCall > 20) samples = Math.min(samples, 5);
-  let reps = Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-4)));
+  let reps = repsFor(perCall, minSampleMs);
   const times = [];
   for (let s = 0; s < samples; s++) {
     const t0 = performance.now();
@@ -51,15 +59,7 @@ export function timeIt(fn, { samples = 11, minSampleMs = defaultMinSampleMs, war
  * per-sample-pair ratios a/b.
  */
 export function timePair(fnA, fnB, { samples = 15 } = {}) {
-  const reps = [fnA, fnB].map((fn) => {
-    const w0 = performance.now();
-    let calls = 0;
-    while (performance.now() - w0 < 50 || calls < 2) {
-      fn();
-      calls++;
-    }
-    return Math.max(1, Math.ceil(defaultMinSampleMs / Math.max((performance.now() - w0) / calls, 1e-4)));
-  });
+  const reps = [fnA, fnB].map((fn) => repsFor(warmUpCall(fn, 50), defaultMinSampleMs));
   const sample = (fn, n) => {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) fn();
