@@ -4,6 +4,11 @@ import { RopeError } from './errors.js';
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const viewOwners = new WeakMap();
 
+/** @internal The RopeBuffer whose view() made `view`, or undefined (any other typed array). */
+export function viewOwner(view) {
+  return viewOwners.get(view);
+}
+
 export class RopeBuffer {
   #lib;
   #ptr;

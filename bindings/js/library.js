@@ -1,15 +1,21 @@
 // RopeLibrary: one instantiated wasm module, its memory, and what lives in it.
-import { RopeBuffer } from './buffer.js';
-import { RopeError, fail } from './errors.js';
+import { RopeBuffer, viewOwner } from './buffer.js';
+import { COPY_SCRATCH_MAX_BYTES } from './copying.js';
+import { RopeError, describe, fail } from './errors.js';
+import { LiveAllocations } from './live-allocations.js';
 import { Rope } from './rope.js';
-import { checkInteger } from './validate.js';
+import { checkInteger, isDetached } from './validate.js';
 
 // Largest float count one allocation may have: its byte count must fit in 32-bit wasm memory.
 export const MAX_FLOATS = Math.floor((2 ** 31 - 1) / 4);
-// Largest scratch block allocated with room to spare.
-const SCRATCH_SLACK_MAX = 16 * 1024 * 1024;
+// Scratch blocks are allocated with room to spare (fewer reallocations for slowly growing
+// calls) up to the copying path's bound, which every copying call fits in.
+const SCRATCH_SLACK_MAX = COPY_SCRATCH_MAX_BYTES;
 // Allocations from this size up are page-aligned (see _malloc).
 const PAGE_ALIGN_MIN_BYTES = 64 * 1024;
+// Freed RopeBuffer ranges remembered to tell "a view of a disposed buffer" from any other
+// stray heap view in error messages (only read on the error path).
+const FREED_RANGES_KEPT = 256;
 
 export class RopeLibrary {
   #module;
@@ -19,6 +25,13 @@ export class RopeLibrary {
   #scratchBytes = 0;
   // Native memory freed when a Rope or RopeBuffer is collected without dispose().
   #registry;
+  // The RopeBuffers alive now, by address: a heap view is used in place only inside one.
+  #live = new LiveAllocations();
+  // [start, end) byte ranges of recently freed RopeBuffers, oldest first.
+  #freed = [];
+  // Every ArrayBuffer wasm memory has had (a detached one then means "memory grew").
+  #heaps = new WeakSet();
+  #lastHeap = null;
 
   /** @internal Use loadRope(). */
   constructor(module) {
@@ -26,8 +39,12 @@ export class RopeLibrary {
     this.#simd = module.builtWithSimd();
     this.#registry = typeof FinalizationRegistry === 'function'
       ? new FinalizationRegistry(({ kind, ptr }) => {
-        if (kind === 'rope') module.destroy(ptr);
-        else module._free(ptr);
+        if (kind === 'rope') {
+          module.destroy(ptr);
+        } else {
+          this.#forget(ptr);
+          module._free(ptr);
+        }
       })
       : null;
   }
@@ -49,6 +66,7 @@ export class RopeLibrary {
     new Float32Array(this._heapBuffer(), ptr, length).fill(0);
     const buffer = RopeBuffer.create(this, ptr, length);
     this._track(buffer, 'buffer', ptr);
+    this.#live.add(ptr, ptr + 4 * length);
     return buffer;
   }
 
@@ -57,9 +75,61 @@ export class RopeLibrary {
     return { memoryBytes: this.#module.HEAPU8.buffer.byteLength, bytesInUse: this.#module.bytesInUse() };
   }
 
-  /** @internal */
+  /** @internal The ArrayBuffer of wasm memory now (replaced whenever memory grows). */
   _heapBuffer() {
-    return this.#module.HEAPU8.buffer;
+    const b = this.#module.HEAPU8.buffer;
+    if (b !== this.#lastHeap) {
+      this.#heaps.add(b);
+      this.#lastHeap = b;
+    }
+    return b;
+  }
+
+  /**
+   * @internal The wasm address of `view`, a typed array over this library's memory now,
+   * after checking it lies entirely inside one live RopeBuffer (a view of one, or a part of
+   * such a view). Anything else over the heap is refused: the core would write into bytes
+   * nobody handed out (allocator metadata, the library's scratch and cos/sin tables, freed
+   * memory, a neighbouring buffer).
+   */
+  _heapViewAddress(view, name) {
+    const start = view.byteOffset;
+    const end = start + view.byteLength;
+    const made = viewOwner(view);
+    if (made !== undefined && made.disposed) {
+      throw new RopeError('DISPOSED', `${name} is a view of a RopeBuffer that has been disposed (its memory may now belong to another buffer)`, { argument: name, value: view });
+    }
+    if (this.#live.contains(start, end)) return start;
+    const where = `bytes [${start}, ${end}) of this library's wasm memory`;
+    const inner = this.#live.rangeAt(start);
+    const startsInside = inner !== null && (start < inner[1] || start === end);
+    if (!startsInside && this.#freed.some(([s, e]) => s <= start && start < e)) {
+      throw new RopeError('DISPOSED', `${name} is a view of ${where}, memory of a RopeBuffer that has been disposed`, { argument: name, value: view });
+    }
+    const why = startsInside
+      ? `it runs past the end of the RopeBuffer it starts in (bytes [${inner[0]}, ${inner[1]}))`
+      : 'it does not start inside any live RopeBuffer (memory the library did not hand out: allocator metadata, its own scratch and tables, or freed memory)';
+    throw new RopeError('HEAP_VIEW_INVALID',
+      `${name} is a view of ${where}, which does not lie inside one live RopeBuffer: ${why}; ` +
+      `use a RopeBuffer (lib.alloc), a view of one, or a subarray of such a view, got ${describe(view)}`,
+      { argument: name, value: view });
+  }
+
+  /**
+   * @internal Fails for a typed array whose ArrayBuffer is detached: a view of wasm memory
+   * taken before memory grew, or an array whose buffer was transferred (postMessage).
+   * Rotating either would silently do nothing.
+   */
+  _checkNotDetached(array, name) {
+    if (array.length !== 0 || !isDetached(array.buffer)) return;
+    const owner = viewOwner(array);
+    if (owner !== undefined && owner.disposed) {
+      throw new RopeError('DISPOSED', `${name} is a view of a RopeBuffer that has been disposed`, { argument: name, value: array });
+    }
+    if (this.#heaps.has(array.buffer)) {
+      fail('INVALID_TYPE', name, 'is a stale view of detached memory (wasm memory grew after it was taken); take a fresh buffer.view()', array);
+    }
+    fail('INVALID_TYPE', name, 'is over a detached ArrayBuffer (it was transferred, e.g. by postMessage with a transfer list, and holds no data here)', array);
   }
 
   /**
@@ -115,7 +185,16 @@ export class RopeLibrary {
   /** @internal */
   _freeBuffer(buffer, ptr) {
     this._untrack(buffer);
+    this.#forget(ptr);
     this.#module._free(ptr);
+  }
+
+  // Takes a RopeBuffer's range out of the live set, remembering it as freed.
+  #forget(ptr) {
+    const end = this.#live.remove(ptr);
+    if (end < 0) return;
+    this.#freed.push([ptr, end]);
+    if (this.#freed.length > FREED_RANGES_KEPT) this.#freed.shift();
   }
 
   /** @internal Benchmarks: the in-place streaming pass x = x*a + b over a buffer. */

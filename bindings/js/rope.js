@@ -3,6 +3,7 @@
 import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
 import { configToCore, normalizeConfig } from './config.js';
+import { COPY_CHUNK_BYTES, rotateCopying } from './copying.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -10,9 +11,6 @@ const ORDERS = ['token-major', 'head-major'];
 const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
 const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
 const MAX_HEADS = 1 << 20;
-
-// Chunk of the copying path for large tensors (fits in L2 with room to spare).
-const COPY_CHUNK_BYTES = 512 * 1024;
 
 // checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path. A switch compares
 // each key with constants (measured 7 ns for a two-key object, against 13 ns for a search of
@@ -42,11 +40,10 @@ function checkApplyKeys(options, qk) {
 function resolveTensor(x, name, lib) {
   if (x instanceof RopeBuffer) return { ptr: RopeBuffer._addressIn(x, lib, name), length: x.length, array: null };
   if (x instanceof Float32Array) {
-    if (x.buffer === lib._heapBuffer()) return { ptr: x.byteOffset, length: x.length, array: null };
-    // A view taken before wasm memory grew has length 0: rotating it would silently do nothing.
-    if (x.length === 0 && isDetached(x.buffer)) {
-      fail('INVALID_TYPE', name, 'is a stale view of detached memory (wasm memory grew after it was taken); take a fresh buffer.view()', x);
-    }
+    if (x.buffer === lib._heapBuffer()) return { ptr: lib._heapViewAddress(x, name), length: x.length, array: null };
+    // A view taken before wasm memory grew (or over a transferred buffer) has length 0:
+    // rotating it would silently do nothing.
+    lib._checkNotDetached(x, name);
     return { ptr: 0, length: x.length, array: x };
   }
   return fail('INVALID_TYPE', name, 'must be a Float32Array or a RopeBuffer', x);
@@ -108,6 +105,7 @@ function resolvePositions(positions, tokens, lib) {
     return { start: positions, list: null };
   }
   if (positions instanceof Int32Array || Array.isArray(positions)) {
+    if (positions instanceof Int32Array) lib._checkNotDetached(positions, 'options.positions');
     if (positions.length !== tokens) {
       fail('POSITION_INVALID', 'options.positions', `must have one position per token (${tokens})`, positions);
     }
@@ -119,9 +117,13 @@ function resolvePositions(positions, tokens, lib) {
         }
       }
     }
-    // Positions that live in this library's wasm memory are copied first: the call's own
-    // scratch may grow memory and detach them before they are read.
-    if (positions instanceof Int32Array && positions.buffer === lib._heapBuffer()) return { start: 0, list: positions.slice() };
+    // Positions that live in this library's wasm memory must lie inside a live RopeBuffer
+    // (like any heap view), and are copied first: the call's own scratch may grow memory
+    // and detach them before they are read.
+    if (positions instanceof Int32Array && positions.buffer === lib._heapBuffer()) {
+      lib._heapViewAddress(positions, 'options.positions');
+      return { start: 0, list: positions.slice() };
+    }
     return { start: 0, list: positions };
   }
   return fail('POSITION_INVALID', 'options.positions', 'must be a number, an Int32Array or an array of integers', positions);
@@ -260,7 +262,7 @@ export class Rope {
     if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
         isStartOrNone(positions)) {
       const inWasm = x instanceof RopeBuffer;
-      const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= 2 * COPY_CHUNK_BYTES &&
+      const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= COPY_CHUNK_BYTES &&
         x.buffer !== this.#lib._heapBuffer();
       if (inWasm || copied) {
         const ptr = inWasm ? RopeBuffer._addressIn(x, this.#lib, 'x') : 0;
@@ -292,54 +294,35 @@ export class Rope {
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
     if (tokens === 0) return;
-    if (t.array && order === 0 && 4 * t.length > 2 * COPY_CHUNK_BYTES) {
-      this.#applyCopyingInChunks(t.array, o.numHeads, tokens, pos, inverse, seqLen || defaultSeqLen(pos, tokens));
-      return;
-    }
-    // All scratch first (it may grow memory), then fresh views for the copies.
-    const posBytes = pos.list ? 4 * tokens : 0;
-    const copyBytes = t.array ? 4 * t.length : 0;
-    let scratch = 0;
-    if (posBytes + copyBytes > 0) scratch = this.#lib._scratch(posBytes + copyBytes, 'apply');
-    const m = this.#m;
-    const posPtr = pos.list ? scratch : 0;
-    if (pos.list) m.HEAP32.set(pos.list, posPtr >>> 2);
-    let ptr = t.ptr;
-    if (t.array) {
-      ptr = scratch + posBytes;
-      copyIn(m, ptr, t.array);
-    }
-    const status = this.#m._rope_wasm_apply(this.#handle, ptr, t.length, o.numHeads, order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
-    if (status !== 0) throwStatus(status, 'apply');
-    this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
-    if (t.array) copyOut(m, ptr, t.array);
+    this.#rotate('apply', [{ array: t.array, ptr: t.ptr, heads: o.numHeads }], tokens, order, pos, inverse, seqLen);
   }
 
-  // The copying path for large token-major tensors: copy in, rotate and copy out one chunk
-  // of tokens at a time, so the wasm-side copy stays in cache (about 1.5x faster than one
-  // big copy at prefill sizes) and the scratch stays small. Every chunk's status depends
-  // only on arguments already validated, the same for all chunks: if the first succeeds,
-  // all do, so a failure can never leave the caller's array partly rotated.
-  #applyCopyingInChunks(arr, numHeads, tokens, pos, inverse, seqLen) {
-    const perToken = numHeads * this.#cfg.headDim;
-    const chunkTokens = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (4 * perToken)));
-    const posBytes = pos.list ? 4 * tokens : 0;
-    const scratch = this.#lib._scratch(posBytes + 4 * Math.min(chunkTokens, tokens) * perToken, 'apply');
+  // One call's rotation: straight into the core for tensors in wasm memory at a start
+  // position, else through the bounded copying path (copying.js), which also brings a
+  // position list into wasm memory chunk by chunk.
+  #rotate(what, parts, tokens, order, pos, inverse, seqLen) {
     const m = this.#m;
-    if (pos.list) m.HEAP32.set(pos.list, scratch >>> 2);
-    const ptr = scratch + posBytes;
-    for (let t0 = 0; t0 < tokens; t0 += chunkTokens) {
-      const n = Math.min(chunkTokens, tokens - t0);
-      const lo = t0 * perToken;
-      const hi = lo + n * perToken;
-      // The module's views are re-read each chunk: the cos/sin table may grow memory.
-      copyIn(m, ptr, arr.subarray(lo, hi));
-      const status = this.#m._rope_wasm_apply(this.#handle, ptr, n * perToken, numHeads, 0,
-        pos.list ? scratch + 4 * t0 : 0, pos.start + t0, inverse ? 1 : 0, seqLen);
-      if (status !== 0) throwStatus(status, 'apply');
-      arr.set(m.HEAPF32.subarray(ptr >>> 2, (ptr >>> 2) + n * perToken), lo);
+    const h = this.#handle;
+    const inv = inverse ? 1 : 0;
+    let status;
+    if (pos.list === null && parts.every((p) => p.array === null)) {
+      const [q, k] = parts;
+      const d = this.#cfg.headDim;
+      status = k === undefined
+        ? m._rope_wasm_apply(h, q.ptr, tokens * q.heads * d, q.heads, order, 0, pos.start, inv, seqLen)
+        : m._rope_wasm_apply_qk(h, q.ptr, tokens * q.heads * d, k.ptr, tokens * k.heads * d, q.heads, k.heads, order, 0, pos.start, inv, seqLen);
+    } else {
+      // Every chunk uses the whole call's sequence length (what the core would derive).
+      const sl = seqLen || defaultSeqLen(pos, tokens);
+      const core = {
+        m,
+        apply: (ptr, length, heads, ord, posPtr, start) => m._rope_wasm_apply(h, ptr, length, heads, ord, posPtr, start, inv, sl),
+        applyQK: (qp, ql, kp, kl, qh, kh, ord, posPtr, start) => m._rope_wasm_apply_qk(h, qp, ql, kp, kl, qh, kh, ord, posPtr, start, inv, sl),
+      };
+      status = rotateCopying(core, this.#lib, what, parts, { tokens, headDim: this.#cfg.headDim, order }, pos);
     }
-    this.#seqLenInForce = seqLen;
+    if (status !== 0) throwStatus(status, what);
+    this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
   }
 
   /** Rotates q (numHeads heads) and k (numKvHeads heads) in place, one cos/sin lookup for both. */
@@ -390,24 +373,8 @@ export class Rope {
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
     if (tokens === 0) return;
-    const posBytes = pos.list ? 4 * tokens : 0;
-    const qBytes = tq.array ? 4 * tq.length : 0;
-    const kBytes = tk.array ? 4 * tk.length : 0;
-    let scratch = 0;
-    if (posBytes + qBytes + kBytes > 0) scratch = this.#lib._scratch(posBytes + qBytes + kBytes, 'applyQK');
-    const m = this.#m;
-    const posPtr = pos.list ? scratch : 0;
-    if (pos.list) m.HEAP32.set(pos.list, posPtr >>> 2);
-    const qPtr = tq.array ? scratch + posBytes : tq.ptr;
-    const kPtr = tk.array ? scratch + posBytes + qBytes : tk.ptr;
-    if (tq.array) copyIn(m, qPtr, tq.array);
-    if (tk.array) copyIn(m, kPtr, tk.array);
-    const status = this.#m._rope_wasm_apply_qk(this.#handle, qPtr, tq.length, kPtr, tk.length, o.numHeads, o.numKvHeads,
-      order, posPtr, pos.start, inverse ? 1 : 0, seqLen);
-    if (status !== 0) throwStatus(status, 'applyQK');
-    this.#seqLenInForce = seqLen || defaultSeqLen(pos, tokens);
-    if (tq.array) copyOut(m, qPtr, tq.array);
-    if (tk.array) copyOut(m, kPtr, tk.array);
+    this.#rotate('applyQK', [{ array: tq.array, ptr: tq.ptr, heads: o.numHeads }, { array: tk.array, ptr: tk.ptr, heads: o.numKvHeads }],
+      tokens, order, pos, inverse, seqLen);
   }
 
   /**

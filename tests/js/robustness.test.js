@@ -8,11 +8,24 @@ import { expectRopeError } from './expect-error.js';
 import { fillHeap } from './heap.js';
 import { TOLERANCE, maxAbs, maxAbsDiff, randomFloats, range, referenceRope } from './reference.js';
 
-function checkRotation(rope, x0, x, numHeads, start) {
+function checkRotation(rope, x0, x, numHeads, start, order = 'token-major') {
   const tokens = x0.length / (numHeads * rope.headDim);
+  const positions = typeof start === 'number' ? range(start, tokens) : start;
   const ref = referenceRope(x0, { headDim: rope.headDim, rotaryDim: rope.rotaryDim, layout: rope.layout,
-    invFreq: rope.invFreq, numHeads, positions: range(start, tokens) });
+    invFreq: rope.invFreq, numHeads, positions, order });
   expect(maxAbsDiff(x, ref)).toBeLessThanOrEqual(TOLERANCE * maxAbs(x0));
+}
+
+// Fills what fillHeap leaves with 1 MiB buffers, then 64 KiB ones: afterwards not even the
+// copying path's bounded scratch (under 1 MiB) can be had.
+function fillHeapFinely(lib, held) {
+  for (const floats of [256 * 1024, 16 * 1024]) {
+    try {
+      for (;;) held.push(lib.alloc(floats));
+    } catch (e) {
+      expect(e.code).toBe('OUT_OF_MEMORY');
+    }
+  }
 }
 
 describe.each(BUILDS)('out of memory on the %s build', (build) => {
@@ -31,18 +44,32 @@ describe.each(BUILDS)('out of memory on the %s build', (build) => {
     const k0 = randomFloats(keep.length, 5);
     keep.view().set(k0);
     held = fillHeap(lib);
-    const inUse = lib.heapStats().bytesInUse;
-    // A 256 MiB Float32Array to copy in whole (head-major is not copied in chunks): the
-    // scratch cannot be had.
+    // A 256 MiB Float32Array in either order, q and k of 256 MiB: the copying path's scratch
+    // is bounded (under 1 MiB, chunk by chunk), so these fit in what the full heap has left.
+    lib.releaseScratch();
     const big = new Float32Array(64 * 1024 * 1024);
     big[0] = 1;
     big[big.length - 1] = 2;
-    expectRopeError(() => small.apply(big, { numHeads: 1, positions: 0, order: 'head-major' }), 'OUT_OF_MEMORY', 'apply', 'out of memory');
-    expect(big[0]).toBe(1);
-    expect(big[big.length - 1]).toBe(2);
+    small.apply(big, { numHeads: 1, positions: 0, order: 'head-major' });
+    expect(big[0]).toBe(1); // position 0: unrotated
+    const lastToken = big.length / 64 - 1;
+    expect(big[big.length - 1]).toBeCloseTo(2 * Math.cos(lastToken * small.invFreq[31]), 4);
     const k = new Float32Array(1024 * 64);
-    expectRopeError(() => small.applyQK(big, k, { numHeads: 1024, numKvHeads: 1, order: 'head-major' }), 'OUT_OF_MEMORY', 'applyQK');
-    expect(k.every((v) => v === 0)).toBe(true);
+    k[0] = 1;
+    small.applyQK(big, k, { numHeads: 1024, numKvHeads: 1, order: 'head-major', positions: 3 });
+    expect(k[0]).toBeCloseTo(Math.cos(3), 6);
+    // Once even that scratch cannot be had: OUT_OF_MEMORY, and neither array is changed.
+    lib.releaseScratch();
+    const filler = [];
+    fillHeapFinely(lib, filler);
+    held.push(...filler);
+    const big0 = big.slice(0, 4096);
+    const kBefore = k.slice();
+    expectRopeError(() => small.apply(big, { numHeads: 1, positions: 0, order: 'head-major' }), 'OUT_OF_MEMORY', 'apply', 'out of memory');
+    expectRopeError(() => small.applyQK(big, k, { numHeads: 1024, numKvHeads: 1, positions: 9 }), 'OUT_OF_MEMORY', 'applyQK');
+    expect(big.slice(0, 4096)).toEqual(big0);
+    expect(k).toEqual(kBefore);
+    const inUse = lib.heapStats().bytesInUse;
     // A rope whose fixed cache (264 rows of 65536 floats, 69 MB) does not fit.
     expectRopeError(() => lib.createRope({ headDim: 65536 }), 'OUT_OF_MEMORY');
     expectRopeError(() => lib.alloc(16 * 1024 * 1024), 'OUT_OF_MEMORY', 'alloc');
@@ -82,22 +109,24 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
   });
 
   it('a RopeBuffer alive across growth: its next view() is valid and holds the data; no write is dropped', () => {
-    const rope = lib.createRope({ headDim: 128 });
     const buf = lib.alloc(4 * 128);
     const b0 = randomFloats(buf.length, 1);
     buf.view().set(b0);
     const stale = buf.view();
-    // The copy of a 48 MiB Float32Array (head-major: copied whole) grows memory inside apply.
+    // The cos/sin table growing to 131072 rows (64 MiB) grows memory inside apply, between
+    // the copy of x into wasm memory and the copy back.
+    const rope = lib.createRope({ headDim: 128, cacheLimitBytes: 2 ** 27 });
     const m0 = lib.heapStats().memoryBytes;
     const x0 = randomFloats(96 * 1024 * 128, 2);
     const x = x0.slice();
-    rope.apply(x, { numHeads: 1024, positions: 5, order: 'head-major' });
+    const positions = Int32Array.from({ length: 96 }, (_, t) => 5 + 1300 * t);
+    rope.apply(x, { numHeads: 1024, positions, order: 'head-major' });
     expect(lib.heapStats().memoryBytes).toBeGreaterThan(m0);
     expect(stale.length).toBe(0); // what the README warns of: old views go stale
     // Heads 0 and 1023, all 96 tokens (head-major: [heads, tokens, headDim]).
     for (const h of [0, 1023]) {
       const lo = h * 96 * 128;
-      checkRotation(rope, x0.subarray(lo, lo + 96 * 128), x.subarray(lo, lo + 96 * 128), 1, 5);
+      checkRotation(rope, x0.subarray(lo, lo + 96 * 128), x.subarray(lo, lo + 96 * 128), 1, positions);
     }
     const fresh = buf.view();
     expect(fresh.length).toBe(buf.length);
@@ -108,23 +137,26 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
     buf.dispose();
   });
 
-  it('applyQK: q in a RopeBuffer, k a Float32Array whose copy grows memory: both rotated', () => {
-    const rope = lib.createRope({ headDim: 64, layout: 'interleaved' });
+  it('applyQK: q in a RopeBuffer, k a Float32Array, memory growing during the call: both rotated', async () => {
+    const lib = await loadRope({ simd: build === 'simd' }); // a fresh, small heap
+    const rope = lib.createRope({ headDim: 64, layout: 'interleaved', cacheLimitBytes: 2 ** 27 });
     const tokens = 2048;
     const q = lib.alloc(tokens * 2 * 64);
     const q0 = randomFloats(q.length, 3);
     q.view().set(q0);
     const m0 = lib.heapStats().memoryBytes;
-    const k0 = randomFloats(tokens * 256 * 64, 4); // 128 MiB, numKvHeads 256
+    const k0 = randomFloats(tokens * 256 * 64, 4); // 128 MiB, numKvHeads 256, copied in chunks
     const k = k0.slice();
-    rope.applyQK(q, k, { numHeads: 2, numKvHeads: 256, positions: 100 });
+    // Positions up to 2^18: the table grows to 2^18 rows (64 MiB) on the way.
+    const positions = Int32Array.from({ length: tokens }, (_, t) => 100 + 127 * t);
+    rope.applyQK(q, k, { numHeads: 2, numKvHeads: 256, positions });
     expect(lib.heapStats().memoryBytes).toBeGreaterThan(m0);
-    checkRotation(rope, q0, q.view(), 2, 100);
-    const slice = tokens > 4 ? 4 : tokens; // first tokens of k, in full
-    checkRotation(rope, k0.subarray(0, slice * 256 * 64), k.subarray(0, slice * 256 * 64), 256, 100);
+    checkRotation(rope, q0, q.view(), 2, positions);
+    const slice = 4; // first tokens of k, in full
+    checkRotation(rope, k0.subarray(0, slice * 256 * 64), k.subarray(0, slice * 256 * 64), 256, positions.subarray(0, slice));
     // The last token of k too (the copy back reached the end).
     const last = (tokens - 1) * 256 * 64;
-    const refLast = referenceRope(k0.subarray(last), { headDim: 64, layout: 'interleaved', invFreq: rope.invFreq, numHeads: 256, positions: [100 + tokens - 1] });
+    const refLast = referenceRope(k0.subarray(last), { headDim: 64, layout: 'interleaved', invFreq: rope.invFreq, numHeads: 256, positions: [positions[tokens - 1]] });
     expect(maxAbsDiff(k.subarray(last), refLast)).toBeLessThanOrEqual(TOLERANCE * maxAbs(k0));
     q.dispose();
     rope.dispose();
@@ -134,14 +166,14 @@ describe.each(BUILDS)('heap growth during calls on the %s build', (build) => {
   it('a view of the wasm heap passed as x is rotated in place even when the call grows memory', async () => {
     const lib = await loadRope({ simd: build === 'simd' }); // a fresh, small heap
     // x: a view of a 64 MiB RopeBuffer (8M tokens of headDim 2), taken before the call;
-    // the call's 32 MiB of per-token positions must grow memory first.
+    // the cos/sin table growing to 2^23 rows (64 MiB) grows memory during the call.
     const tokens = 8 * 1024 * 1024;
-    const rope = lib.createRope({ headDim: 2 });
+    const rope = lib.createRope({ headDim: 2, cacheLimitBytes: 2 ** 27 });
     const buf = lib.alloc(2 * tokens);
     const view = buf.view();
     for (let t = 0; t < tokens; t++) view[2 * t] = 1;
     const positions = new Int32Array(tokens);
-    for (let t = 0; t < tokens; t++) positions[t] = (t * 7919) % 100000 - 50000;
+    for (let t = 0; t < tokens; t++) positions[t] = (t * 7919) % 8000000 - 50000;
     lib.releaseScratch();
     const m0 = lib.heapStats().memoryBytes;
     rope.apply(view, { numHeads: 1, positions });
