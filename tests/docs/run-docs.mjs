@@ -24,7 +24,7 @@
 //   not run; they document commands (npm install, npm test, ...) and what they print.
 // - any other language: a failure (say how to treat it here first).
 // A js/ts block that genuinely cannot run in Node (browser-only code, a bundler config
-// fragment) carries a visible mark on the line right before its fence:
+// fragment) carries a visible mark on the last non-blank line before its fence:
 //   <!-- not-run: why, and what covers it instead -->
 // Marked blocks are counted and listed, never run; a mark without a reason, or a mark before a
 // block that is not js/ts, is a failure. An unmarked block that does not run is a failure.
@@ -178,10 +178,10 @@ function runTs(block, id) {
 async function checkApiListing(block) {
   const problems = [];
   const dts = fs.readFileSync(path.join(root, 'dist/index.d.ts'), 'utf8');
-  const exported = [...dts.matchAll(/^export\s+(?:declare\s+)?(interface|type|function|class)\s+(\w+)/gm)]
+  const exported = [...dts.matchAll(/^export\s+(?:declare\s+)?(interface|type|function|class|const|let|enum)\s+(\w+)/gm)]
     .map((m) => ({ kind: m[1], name: m[2] }))
     .filter((e, i, all) => all.findIndex((x) => x.name === e.name) === i);
-  const declared = new Set([...block.code.matchAll(/^\s*(?:declare\s+)?(?:interface|type|function|class)\s+(\w+)/gm)].map((m) => m[1]));
+  const declared = new Set([...block.code.matchAll(/^\s*(?:declare\s+)?(?:interface|type|function|class|const|let|enum)\s+(\w+)/gm)].map((m) => m[1]));
   for (const e of exported) if (!declared.has(e.name)) problems.push(`dist/index.d.ts exports ${e.kind} ${e.name}; the README's API listing does not declare it`);
   for (const name of declared) if (!exported.some((e) => e.name === name)) problems.push(`the README's API listing declares ${name}, which dist/index.d.ts does not export`);
   const runtime = Object.keys(await import(path.join(root, 'dist/index.js')));
@@ -194,7 +194,7 @@ async function checkApiListing(block) {
     const lines = [
       "import type * as Pkg from 'rope-wasm';",
       'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
-      ...exported.map((e, i) => e.kind === 'function'
+      ...exported.map((e, i) => e.kind === 'function' || e.kind === 'const' || e.kind === 'let'
         ? `export const f${i}: Same<typeof Pkg.${e.name}, typeof ${e.name}> = true;`
         : `export const t${i}: Same<Pkg.${e.name}, ${e.name}> = true;`),
     ];
