@@ -68,7 +68,7 @@ function failure(what, detail = '') {
 
 // ----------------------------------------------------------------------- Markdown parsing
 
-// Fenced blocks (``` or ~~~, up to 3 spaces of indent) with their language, first line,
+// Fenced blocks (``` or ~~~, at any indent, so none in a list item is missed) with their language, first line,
 // text (the fence's indent removed), the heading they sit under and a not-run mark if any.
 function parseMarkdown(file) {
   const lines = fs.readFileSync(path.join(root, file), 'utf8').split('\n');
@@ -80,7 +80,7 @@ function parseMarkdown(file) {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (open) {
-      const close = /^( {0,3})(`{3,}|~{3,})\s*$/.exec(line);
+      const close = /^(\s*)(`{3,}|~{3,})\s*$/.exec(line);
       if (close && close[2][0] === open.fence[0] && close[2].length >= open.fence.length) {
         blocks.push(open);
         open = null;
@@ -89,7 +89,7 @@ function parseMarkdown(file) {
       }
       continue;
     }
-    const fence = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+    const fence = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
     if (fence) {
       let j = i - 1;
       while (j >= 0 && lines[j].trim() === '') j--;
