@@ -30,6 +30,9 @@ npx vitest run --config tests/js/vitest.config.js
 echo "== package: npm pack, install in an empty folder, import"
 bash tests/package/pack-test.sh
 
+echo "== docs: every js/ts code block of README.md and docs/*.md runs, links resolve, API listing = index.d.ts"
+node tests/docs/run-docs.mjs
+
 echo "== explainer page: unit tests (Vitest)"
 npx vitest run --config tests/web/vitest.config.js
 
