@@ -228,6 +228,13 @@ describe('mropePositions: worked examples from the HF source', () => {
     });
   });
 
+  it('grids may be typed arrays (rows of image_grid_thw)', () => {
+    const segs = [{ text: 3 }, { image: [1, 4, 6] }, { text: 2 }];
+    const typed = [{ text: 3 }, { image: Int32Array.of(1, 4, 6) }, { text: 2 }];
+    expect(mropePositions(typed, { model: 'qwen2-vl' })).toEqual(mropePositions(segs, { model: 'qwen2-vl' }));
+    expect(visionPositions(Int32Array.of(2, 4, 6))).toEqual(visionPositions([2, 4, 6]));
+  });
+
   it('text only is plain 1-D RoPE; empty prompts give nextPosition 0', () => {
     expectPositions(mropePositions([{ text: 3 }, { text: 0 }, { text: 1 }], { model: 'qwen3-vl' }), {
       t: [0, 1, 2, 3], h: [0, 1, 2, 3], w: [0, 1, 2, 3], ropeDelta: 0, nextPosition: 4,
