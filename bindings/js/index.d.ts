@@ -250,3 +250,47 @@ export class RopeError extends Error {
   /** The value it got. */
   readonly value?: unknown;
 }
+
+// ---- M-RoPE position builders (bindings/js/mrope-positions.js; docs/multimodal.md) ----
+
+/** A run of `text` text tokens (count >= 0). */
+export interface MropeTextSegment { text: number }
+/** An image; the grid in patches, as `image_grid_thw`: t*h*w / merge^2 tokens. */
+export interface MropeImageSegment { image: [t: number, h: number, w: number] }
+/**
+ * A video; the grid in patches, as `video_grid_thw`: t*h*w / merge^2 tokens.
+ * `secondsPerGrid` (HF `second_per_grid_ts`, temporal_patch_size / fps; default 1) is read by
+ * qwen2.5-vl only; the other models ignore it, as Hugging Face does.
+ */
+export interface MropeVideoSegment { video: [t: number, h: number, w: number]; secondsPerGrid?: number }
+export type MropeSegment = MropeTextSegment | MropeImageSegment | MropeVideoSegment;
+
+export interface MropePositionsOptions {
+  model: 'qwen2-vl' | 'qwen2.5-vl' | 'qwen3-vl' | 'glm-4v';
+  /** The vision config's spatial_merge_size. Default 2. */
+  spatialMergeSize?: number;
+  /** qwen2.5-vl videos: vision_config.tokens_per_second, the checkpoint's value (2 in the released ones). Default 4, HF's class default. */
+  tokensPerSecond?: number;
+  /** 'hf-v5' (default): the text after a vision block starts at cur + max(h, w)/merge; 'hf-v4': at the block's largest position + 1. */
+  rule?: 'hf-v5' | 'hf-v4';
+}
+
+export interface MropePositions {
+  /** 3 x T, stream-major: [t...][h...][w...], T entries each. */
+  positions: Int32Array;
+  /** HF's rope_deltas: max position + 1 - T. */
+  ropeDelta: number;
+  /** Position of the next decoded token on all three streams (max position + 1 = T + ropeDelta). */
+  nextPosition: number;
+}
+
+/** Hugging Face's `get_rope_index` for one prompt given as segments. Throws RopeError on bad input. */
+export function mropePositions(segments: MropeSegment[], options: MropePositionsOptions): MropePositions;
+
+/**
+ * The vision tower's rotary position ids for one grid (in patches): 2 x N, N = t*h*w,
+ * [h...][w...], in merge-block order as HF's `rot_pos_emb`, repeated t times.
+ */
+export function visionPositions(grid: [t: number, h: number, w: number], options?: { spatialMergeSize?: number }): Int32Array;
+
+// ---- end of M-RoPE position builders ----

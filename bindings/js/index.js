@@ -10,6 +10,7 @@ export { RopeError } from './errors.js';
 export { simdSupported } from './simd.js';
 export { configFromHF } from './config-hf.js';
 export { configFromGGUF } from './config-gguf.js';
+export { mropePositions, visionPositions } from './mrope-positions.js';
 
 const LOAD_KEYS = ['simd', 'wasmUrl', 'wasmBinary', 'wasmModule'];
 
