@@ -53,13 +53,13 @@ function failMissingType(dict, prefix) {
   const stray = keys.filter((k) => !known.has(k));
   const typeKey = ['rope_type', 'type'].find((k) => has(dict, k)) ?? 'rope_type';
   const got = dict[typeKey];
-  const has_ = scalingKeys.length > 0 ? ` but ${prefix} has scaling keys (${scalingKeys.join(', ')})` : '';
+  const listed = scalingKeys.length > 0 ? ` but ${prefix} has scaling keys (${scalingKeys.join(', ')})` : '';
   const typo = stray.length > 0
     ? `; ${stray.map((k) => `${prefix}.${k}${typeof dict[k] === 'string' ? ` (${JSON.stringify(dict[k])})` : ''}`).join(', ')} ` +
       `${stray.length === 1 ? 'is' : 'are'} not a key of any type: a misspelt ${typeKey}?`
     : '';
   fail(CODE, `${prefix}.${typeKey}`,
-    `is ${got === null ? 'null' : 'missing'}${has_}: give ${typeKey}, one of ${HF_TYPE_LIST}${typo}`, got);
+    `is ${got === null ? 'null' : 'missing'}${listed}: give ${typeKey}, one of ${HF_TYPE_LIST}${typo}`, got);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ export async function instantiate(variant, options, simd = 'auto') {
   const module = await instantiateGlue(variant, options);
   const argument = sourceOption(options);
   if (typeof module.builtWithSimd !== 'function') {
-    throw new RopeError('WASM_INVALID', `the ${argument} module is not a rope-wasm build (it has no builtWithSimd); is it a rope-wasm build of this version?`, { argument });
+    throw new RopeError('WASM_INVALID', `the wasm module (${argument}) is not a rope-wasm build of this version: it has no builtWithSimd`, { argument });
   }
   const built = module.builtWithSimd() === true;
   if (simd !== 'auto' && built !== simd) {
