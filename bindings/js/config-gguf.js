@@ -1,7 +1,7 @@
 // A GGUF file's metadata to a RopeConfig, read with @huggingface/gguf: llama.cpp's
 // metadata keys and its llama_model_rope_type() table. Every problem is a RopeError with
 // code CONFIG_INVALID naming the key.
-import { RopeError, fail } from './errors.js';
+import { RopeError, describe, fail } from './errors.js';
 import { CODE, agree, checkLayoutOption, has, num, validated } from './config-import-common.js';
 
 // llama.cpp's llama_model_rope_type(): NORM pairs consecutive values (the converter
@@ -24,6 +24,20 @@ const GGUF_MROPE = new Set(['qwen2vl', 'qwen3vl', 'qwen3vlmoe']);
 // GGUF
 
 const FAKE_URL = 'https://rope-wasm.invalid/model.gguf';
+
+// Where @huggingface/gguf refuses a source that is not an http(s) URL unless given its
+// `allowLocalFile` option (which rope-wasm does not pass on): everywhere but a browser
+// window or a dedicated worker, as its isBackend says.
+function isBackend() {
+  const browser = typeof window === 'object' && window !== null && typeof window.document !== 'undefined';
+  const worker = typeof self === 'object' && self !== null && self.constructor !== undefined &&
+    self.constructor.name === 'DedicatedWorkerGlobalScope';
+  return !browser && !worker;
+}
+
+const LOCAL_FILE_HINT = 'configFromGGUF fetches only http(s) URLs; for a local file pass a Blob, ' +
+  'e.g. configFromGGUF(await fs.openAsBlob(path)) with node:fs (Node 20+; only the header is read), ' +
+  'or its bytes (an ArrayBuffer or typed array)';
 
 // @huggingface/gguf reads a file through HTTP range requests; for bytes already in hand,
 // a fetch that answers those ranges from a Blob serves them without any network.
@@ -51,6 +65,16 @@ async function parseGGUF(source, options) {
   let params;
   if (typeof source === 'string' || source instanceof URL) {
     uri = String(source);
+    if (isBackend() && !/^https?:\/\//.test(uri)) {
+      // The parser's test is case-sensitive: an "HTTPS://" URL is given to it as URL spells it.
+      if (/^https?:\/\//i.test(uri) && URL.canParse(uri)) {
+        uri = new URL(uri).href;
+      } else {
+        // A path or a file: URL: say what to do instead of the parser's allowLocalFile advice.
+        const value = source instanceof URL ? uri : source;
+        throw new RopeError(CODE, `source is not an http(s) URL, got ${describe(value)}: ${LOCAL_FILE_HINT}`, { argument: 'source', value });
+      }
+    }
     params = options.fetch ? { fetch: options.fetch } : {};
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source) || (typeof Blob !== 'undefined' && source instanceof Blob)) {
     const blob = source instanceof Blob ? source : new Blob([source]);
@@ -62,7 +86,13 @@ async function parseGGUF(source, options) {
   try {
     return await mod.gguf(uri, params);
   } catch (e) {
-    throw new RopeError(CODE, `source is not a readable GGUF file: ${e && e.message}`, { argument: 'source' });
+    const message = e && e.message;
+    // Should the parser still ask for its allowLocalFile option (another version of it, or a
+    // runtime it counts as a server), give the advice that works with rope-wasm instead.
+    if (typeof message === 'string' && message.includes('allowLocalFile')) {
+      throw new RopeError(CODE, `source ${JSON.stringify(uri)} cannot be read here: ${LOCAL_FILE_HINT}`, { argument: 'source', value: source });
+    }
+    throw new RopeError(CODE, `source is not a readable GGUF file: ${message}`, { argument: 'source' });
   }
 }
 

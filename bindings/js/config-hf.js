@@ -31,6 +31,36 @@ const HF_SCALING_KEYS = {
 };
 // Keys that may sit in any rope_scaling / rope_parameters dict without meaning scaling.
 const HF_COMMON_KEYS = ['rope_type', 'type', 'rope_theta', 'partial_rotary_factor'];
+const HF_TYPE_LIST = Object.keys(HF_TYPES).map((t) => JSON.stringify(t)).join(', ');
+
+// A rope_type (or type) value: a known type name, else a RopeError naming that key, so a
+// misspelt type is blamed before anything that depends on the type.
+function checkType(v, name) {
+  if (typeof v !== 'string') fail(CODE, name, `must be a string, one of ${HF_TYPE_LIST}`, v);
+  if (v === 'mrope') fail(CODE, name, 'is multimodal RoPE (3-D positions), which rope-wasm does not implement', v);
+  if (HF_TYPES[v] === undefined) fail(CODE, name, `must be one of ${HF_TYPE_LIST}`, v);
+  return v;
+}
+
+// A dict with scaling keys but no rope_type/type: transformers cannot use it either (it looks
+// the type up and finds none). Its keys would otherwise be blamed as "not a key of default
+// scaling", the first one in key order (factor, in a key-sorted config.json), when what is
+// wrong is the type: missing, null, or under a misspelt key.
+function failMissingType(dict, prefix) {
+  const keys = Object.keys(dict).filter((k) => dict[k] !== undefined && !HF_COMMON_KEYS.includes(k));
+  const known = new Set(Object.values(HF_SCALING_KEYS).flat());
+  const scalingKeys = keys.filter((k) => known.has(k));
+  const stray = keys.filter((k) => !known.has(k));
+  const typeKey = ['rope_type', 'type'].find((k) => has(dict, k)) ?? 'rope_type';
+  const got = dict[typeKey];
+  const listed = scalingKeys.length > 0 ? ` but ${prefix} has scaling keys (${scalingKeys.join(', ')})` : '';
+  const typo = stray.length > 0
+    ? `; ${stray.map((k) => `${prefix}.${k}${typeof dict[k] === 'string' ? ` (${JSON.stringify(dict[k])})` : ''}`).join(', ')} ` +
+      `${stray.length === 1 ? 'is' : 'are'} not a key of any type: a misspelt ${typeKey}?`
+    : '';
+  fail(CODE, `${prefix}.${typeKey}`,
+    `is ${got === null ? 'null' : 'missing'}${listed}: give ${typeKey}, one of ${HF_TYPE_LIST}${typo}`, got);
+}
 
 // ---------------------------------------------------------------------------------------
 // Hugging Face config.json
@@ -57,7 +87,11 @@ function hfRopeDict(c, options) {
   const scaling = has(c, 'rope_scaling') ? c.rope_scaling : null;
   if (scaling !== null && !isPlainObject(scaling)) fail(CODE, 'rope_scaling', 'must be an object or null', scaling);
   if (params !== null && scaling !== null) {
-    // Both forms present: they must say the same thing.
+    // Both forms present: they must say the same thing (after each names a known type).
+    for (const key of ['rope_type', 'type']) {
+      if (has(params, key) && params[key] !== null) checkType(params[key], `${prefix}.${key}`);
+      if (has(scaling, key) && scaling[key] !== null) checkType(scaling[key], `rope_scaling.${key}`);
+    }
     for (const key of Object.keys(scaling)) {
       if (has(params, key) && JSON.stringify(params[key]) !== JSON.stringify(scaling[key])) {
         fail(CODE, `rope_scaling.${key}`, `contradicts ${prefix}.${key} (${JSON.stringify(params[key])})`, scaling[key]);
@@ -72,16 +106,13 @@ function hfRopeDict(c, options) {
 
 function hfScaling(c, dict, prefix, maxPos) {
   const key = (k) => `${prefix}.${k}`;
-  const typeEntry = agree([[key('rope_type'), dict.rope_type], [key('type'), dict.type]], (v, name) => {
-    if (typeof v !== 'string') fail(CODE, name, 'must be a string', v);
-    return v;
-  });
-  const rawType = typeEntry ? typeEntry.v : 'default';
-  if (rawType === 'mrope') fail(CODE, typeEntry.name, 'is multimodal RoPE (3-D positions), which rope-wasm does not implement', rawType);
-  const type = HF_TYPES[rawType];
-  if (type === undefined) {
-    fail(CODE, typeEntry.name, `must be one of ${Object.keys(HF_TYPES).map((t) => JSON.stringify(t)).join(', ')}`, rawType);
+  // Each spelling is checked before they are compared, so a misspelt one is what is blamed.
+  const typeEntry = agree([[key('rope_type'), dict.rope_type], [key('type'), dict.type]], checkType);
+  if (typeEntry === undefined && Object.keys(dict).some((k) => dict[k] !== undefined && !HF_COMMON_KEYS.includes(k))) {
+    failMissingType(dict, prefix);
   }
+  const rawType = typeEntry ? typeEntry.v : 'default';
+  const type = HF_TYPES[rawType];
   for (const k of Object.keys(dict)) {
     if (dict[k] === undefined || HF_COMMON_KEYS.includes(k) || HF_SCALING_KEYS[type].includes(k)) continue;
     fail(CODE, key(k), `is not a key of ${JSON.stringify(rawType)} scaling (known: ${HF_SCALING_KEYS[type].join(', ') || 'none'})`, dict[k]);

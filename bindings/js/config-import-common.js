@@ -1,8 +1,8 @@
 // Shared by the config importers (config-hf.js, config-gguf.js): checked readers that
 // name the key in the source's own spelling, and the final RopeConfig validation.
 import { RopeError, fail } from './errors.js';
-import { LAYOUTS, normalizeConfig } from './config.js';
-import { checkKeys, checkOneOf, isPlainObject } from './validate.js';
+import { checkLayout, normalizeConfig } from './config.js';
+import { checkKeys, isPlainObject } from './validate.js';
 
 export const CODE = 'CONFIG_INVALID';
 
@@ -48,6 +48,6 @@ export function checkLayoutOption(options, allowed) {
   if (options === undefined) return {};
   if (!isPlainObject(options)) fail('INVALID_TYPE', 'options', 'must be an object', options);
   checkKeys(options, allowed, 'options');
-  if (options.layout !== undefined) checkOneOf(options.layout, LAYOUTS, 'options.layout', 'LAYOUT_INVALID');
+  if (options.layout !== undefined) checkLayout(options.layout, 'options.layout');
   return options;
 }

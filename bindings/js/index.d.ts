@@ -1,5 +1,31 @@
 // Hand-written types for rope-wasm (Emscripten 3.1.6 cannot emit them); a type test
-// (tests/js/types.test-d.ts, checked with tsc) keeps them in step with the code.
+// (tests/package/types-check.ts, compiled by tests/package/pack-test.sh against the packed
+// package) keeps them in step with the code.
+//
+// This file compiles under any "lib" from es2020 up, with or without "dom", with or
+// without "esnext.disposable", and with skipLibCheck off. Types that only some libs have
+// (URL, Blob, fetch, WebAssembly) are taken from the global scope when it has them (see
+// the Global* aliases below) instead of being named directly.
+
+declare global {
+  // `[Symbol.dispose]()` members below need `Symbol.dispose` (lib esnext.disposable,
+  // TypeScript 5.2+). The same declaration as that lib's (and @types/node's): when the lib
+  // has it too, the two merge into one property of one type.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+/** The global `URL` type, where the lib has one ("dom", @types/node); else nothing. */
+type GlobalURL = typeof globalThis extends { URL: { prototype: infer T } } ? T : never;
+/** The global `Blob` type, where the lib has one; else nothing. */
+type GlobalBlob = typeof globalThis extends { Blob: { prototype: infer T } } ? T : never;
+/** `WebAssembly.Module`, where the lib has it ("dom"); else any object (checked at run time). */
+type GlobalWasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer T } } } ? T : object;
+/** The global `fetch`'s type, where the lib has one; else the part of it configFromGGUF uses. */
+type GlobalFetch = typeof globalThis extends { fetch: infer T }
+  ? T
+  : (input: string, init?: { headers?: Record<string, string> }) => Promise<unknown>;
 
 /** Options of {@link loadRope}. */
 export interface LoadOptions {
@@ -9,11 +35,14 @@ export interface LoadOptions {
    * Where the .wasm of the chosen build lives. A URL ending in `/` names a folder holding
    * both `rope-simd.wasm` and `rope-baseline.wasm`. Default: beside the package's JS.
    */
-  wasmUrl?: string | URL;
-  /** The bytes of the .wasm (either build). */
+  wasmUrl?: string | GlobalURL;
+  /**
+   * The bytes of the .wasm: either build with `simd: 'auto'` (default; `lib.simd` tells which
+   * runs), the one `simd: true | false` names otherwise (the other is a RopeError, WASM_INVALID).
+   */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** A compiled module of the .wasm (either build). */
-  wasmModule?: WebAssembly.Module;
+  /** A compiled `WebAssembly.Module` of the .wasm; which build, as for `wasmBinary`. */
+  wasmModule?: GlobalWasmModule;
 }
 
 /** Loads the wasm module once; everything after is synchronous. */
@@ -114,6 +143,34 @@ export interface LongropeScaling {
 
 export type RopeScaling = DefaultScaling | LinearScaling | DynamicScaling | YarnScaling | Llama3Scaling | LongropeScaling;
 
+/** yarn as {@link Rope.scaling} returns it: Hugging Face's defaults filled in, unset values null. */
+export interface ResolvedYarnScaling extends YarnScaling {
+  /** originalMaxPositionEmbeddings as given, else maxPositionEmbeddings. */
+  originalMaxPositionEmbeddings: number;
+  maxPositionEmbeddings: number | null;
+  betaFast: number;
+  betaSlow: number;
+  mscale: number | null;
+  mscaleAllDim: number | null;
+  attentionFactor: number | null;
+  truncate: boolean;
+}
+
+/** longrope as {@link Rope.scaling} returns it: the factors as arrays, unset values null. */
+export interface ResolvedLongropeScaling extends LongropeScaling {
+  shortFactor: number[];
+  longFactor: number[];
+  maxPositionEmbeddings: number | null;
+  factor: number | null;
+  attentionFactor: number | null;
+}
+
+/**
+ * The normalized scaling a rope uses ({@link Rope.scaling}); "default" is `null` there.
+ * Each member is also a {@link RopeScaling}, so it can be passed to createRope again.
+ */
+export type ResolvedScaling = LinearScaling | DynamicScaling | ResolvedYarnScaling | Llama3Scaling | ResolvedLongropeScaling;
+
 /** Options of {@link configFromHF}. */
 export interface ConfigFromHFOptions {
   /** Overrides the layout the model family implies. */
@@ -122,25 +179,102 @@ export interface ConfigFromHFOptions {
   layerType?: string;
 }
 
+/** Hugging Face `rope_scaling` / `rope_parameters` types (`"su"` is longrope's old name). */
+export type HFRopeType = 'default' | 'linear' | 'dynamic' | 'yarn' | 'llama3' | 'longrope' | 'su';
+
+/**
+ * A `rope_scaling` (transformers 4.x) or `rope_parameters` (5.x) dict as config.json has it:
+ * the keys {@link configFromHF} reads. Which keys a type takes is as in transformers; keys a
+ * type does not take are a RopeError. JSON `null` means "not given".
+ */
+export interface HFRopeParameters {
+  rope_type?: HFRopeType | null;
+  /** The older spelling of `rope_type`; both may be given if they agree. */
+  type?: HFRopeType | null;
+  factor?: number | null;
+  original_max_position_embeddings?: number | null;
+  /** yarn */
+  beta_fast?: number | null;
+  beta_slow?: number | null;
+  mscale?: number | null;
+  mscale_all_dim?: number | null;
+  attention_factor?: number | null;
+  truncate?: boolean | null;
+  /** llama3 */
+  low_freq_factor?: number | null;
+  high_freq_factor?: number | null;
+  /** longrope: one factor per rotated pair. */
+  short_factor?: readonly number[] | null;
+  long_factor?: readonly number[] | null;
+  /** transformers 5.x keeps the base and the partial rotary factor here too. */
+  rope_theta?: number | null;
+  partial_rotary_factor?: number | null;
+}
+
+/**
+ * The keys of a Hugging Face `config.json` that {@link configFromHF} reads (older and
+ * family-specific spellings included); any other key is allowed and ignored. `JSON.parse`'s
+ * result (`any`) and a `Record<string, unknown>` are accepted as they are.
+ */
+export interface HFConfig {
+  /** Picks the layout (e.g. "llama" -> 'half', "gptj" -> 'interleaved'); else pass options.layout. */
+  model_type?: string | null;
+  /** The base (default 10000); GPT-NeoX spells it rotary_emb_base. */
+  rope_theta?: number | null;
+  rotary_emb_base?: number | null;
+  /** transformers 4.x scaling dict. */
+  rope_scaling?: HFRopeParameters | null;
+  /** transformers 5.x: one dict, or one per layer type (pick it with options.layerType). */
+  rope_parameters?: HFRopeParameters | { [layerType: string]: HFRopeParameters } | null;
+  /** Head size; else hidden_size / num_attention_heads. */
+  head_dim?: number | null;
+  hidden_size?: number | null;
+  num_attention_heads?: number | null;
+  /** GPT-2/GPT-J spellings of hidden_size, num_attention_heads and max_position_embeddings. */
+  n_embd?: number | null;
+  n_head?: number | null;
+  n_positions?: number | null;
+  /** Multi-head latent attention (DeepSeek-V2/V3): the rotated slice of each head. */
+  qk_rope_head_dim?: number | null;
+  /** Partial rotary: a fraction of head_dim (rotary_pct in GPT-NeoX), or GPT-J's channel count. */
+  partial_rotary_factor?: number | null;
+  rotary_pct?: number | null;
+  rotary_dim?: number | null;
+  max_position_embeddings?: number | null;
+  /** Phi-3 (longrope) keeps the pretraining length at the top level. */
+  original_max_position_embeddings?: number | null;
+  /** Gemma 3 (4.x): the base of its sliding-window layers' RoPE (needs options.layerType). */
+  rope_local_base_freq?: number | null;
+  /** DeepSeek-V3: false for checkpoints stored in the rotate_half pairing. */
+  rope_interleave?: boolean | null;
+  /** Per-layer attention kinds (e.g. Gemma 3's "sliding_attention" / "full_attention"). */
+  layer_types?: readonly string[] | null;
+  /** A multimodal config's language model, used when the top level has no attention geometry. */
+  text_config?: HFConfig | null;
+  [key: string]: unknown;
+}
+
 /**
  * A RopeConfig from a parsed Hugging Face `config.json`. Throws a RopeError with code
  * CONFIG_INVALID naming the key on unknown or contradictory input.
  */
-export function configFromHF(config: Record<string, unknown>, options?: ConfigFromHFOptions): RopeConfig;
+export function configFromHF(config: HFConfig, options?: ConfigFromHFOptions): RopeConfig;
 
 /** Options of {@link configFromGGUF}. */
 export interface ConfigFromGGUFOptions {
   /** Overrides the architecture's rope mode (NORM = interleaved, NEOX = half). */
   layout?: RopeLayout;
   /** The fetch used for a URL source (range requests). */
-  fetch?: typeof fetch;
+  fetch?: GlobalFetch;
 }
 
 /**
  * A RopeConfig from a GGUF file's metadata (only the header is read). Needs the package
  * `@huggingface/gguf`. Throws a RopeError with code CONFIG_INVALID naming the key.
+ * A string or URL source must be an http(s) URL (fetched with range requests); for a local
+ * file in Node pass a Blob: `configFromGGUF(await fs.openAsBlob(path))` (node:fs, Node 20+).
  */
-export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | Blob | string | URL, options?: ConfigFromGGUFOptions): Promise<RopeConfig>;
+export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options?: ConfigFromGGUFOptions): Promise<RopeConfig>;
 
 export interface RopeConfig {
   /** Channels per head; even. */
@@ -209,8 +343,8 @@ export interface Rope {
   readonly rotaryDim: number;
   readonly base: number;
   readonly layout: RopeLayout;
-  /** The normalized scaling in use, or null. */
-  readonly scaling: Readonly<Record<string, unknown>> | null;
+  /** The normalized scaling in use (a copy; narrow on `type`), or null for none. */
+  readonly scaling: ResolvedScaling | null;
   /** The rotaryDim/2 frequencies in use (a copy). */
   readonly invFreq: Float64Array;
   /** cos and sin are scaled by this (1 without scaling). */
@@ -294,3 +428,5 @@ export function mropePositions(segments: MropeSegment[], options: MropePositions
 export function visionPositions(grid: [t: number, h: number, w: number], options?: { spatialMergeSize?: number }): Int32Array;
 
 // ---- end of M-RoPE position builders ----
+
+export {};

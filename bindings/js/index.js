@@ -34,6 +34,7 @@ export async function loadRope(options = {}) {
     throw new RopeError('SIMD_UNSUPPORTED', 'options.simd is true but this engine does not support WebAssembly SIMD', { argument: 'options.simd', value: true });
   }
   const variant = (simd === 'auto' ? supported : simd) ? 'simd' : 'baseline';
-  const module = await instantiate(variant, options);
+  // A wasmBinary / wasmModule of the other build than a boolean simd asks for is refused.
+  const module = await instantiate(variant, options, simd);
   return new RopeLibrary(module);
 }

@@ -2,6 +2,7 @@
 // and bundlers. The Emscripten glue is told to use our instantiateWasm hook, so the glue
 // never fetches or touches Node APIs itself (Emscripten 3.1.6's Node paths break in ESM).
 import { RopeError } from './errors.js';
+import { simdSupported } from './simd.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -82,7 +83,8 @@ async function compileBytes(bytes, where) {
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    throw new RopeError('WASM_INVALID', `${where} failed to compile: ${e && e.message}`, { argument: where });
+    const hint = simdSupported() ? '' : ' (this engine has no wasm SIMD: if it is rope-simd.wasm, use rope-baseline.wasm)';
+    throw new RopeError('WASM_INVALID', `${where} failed to compile: ${e && e.message}${hint}`, { argument: where });
   }
 }
 
@@ -99,11 +101,37 @@ async function wasmModuleFor(variant, options) {
   return compileBytes(bytes, options.wasmUrl === undefined ? `the packaged ${url.pathname.split('/').pop()}` : 'wasmUrl');
 }
 
+// The option the wasm came from, as errors name it.
+function sourceOption(options) {
+  return options.wasmModule !== undefined ? 'wasmModule' : options.wasmBinary !== undefined ? 'wasmBinary' : 'wasmUrl';
+}
+
 /**
  * Instantiates the Emscripten module for `variant` ('simd' | 'baseline').
  * Resolves to the Module object (Embind functions, _malloc, _free, HEAP views).
+ * With `simd` a boolean, the module must be that build: a wasmBinary / wasmModule / wasmUrl
+ * file of the other build is a RopeError (WASM_INVALID), thrown before anything of the
+ * module is handed out. (The two builds export and import the same names; what tells them
+ * apart is the core's own builtWithSimd(), compiled per build, read once instantiated.)
  */
-export async function instantiate(variant, options) {
+export async function instantiate(variant, options, simd = 'auto') {
+  const module = await instantiateGlue(variant, options);
+  const argument = sourceOption(options);
+  if (typeof module.builtWithSimd !== 'function') {
+    throw new RopeError('WASM_INVALID', `the wasm module (${argument}) is not a rope-wasm build of this version: it has no builtWithSimd`, { argument });
+  }
+  const built = module.builtWithSimd() === true;
+  if (simd !== 'auto' && built !== simd) {
+    const what = built ? 'the SIMD build (rope-simd.wasm)' : 'the baseline build (rope-baseline.wasm, no SIMD)';
+    const want = simd ? 'rope-simd.wasm' : 'rope-baseline.wasm';
+    throw new RopeError('WASM_INVALID',
+      `${argument} is ${what} but options.simd is ${simd}: pass ${want}, or simd: 'auto' to run the build given (lib.simd then tells which)`,
+      { argument, value: options[argument] });
+  }
+  return module;
+}
+
+async function instantiateGlue(variant, options) {
   const [factory, wasmModule] = await Promise.all([importGlue(variant), wasmModuleFor(variant, options)]);
   let failInstantiate;
   const failed = new Promise((_, reject) => { failInstantiate = reject; });
@@ -123,7 +151,7 @@ export async function instantiate(variant, options) {
         receive(instance, wasmModule);
       }).catch((e) => failInstantiate(new RopeError('WASM_INVALID',
         `the wasm module could not be instantiated (${e && e.message}); is it a rope-wasm build of this version?`,
-        { argument: options.wasmModule !== undefined ? 'wasmModule' : options.wasmBinary !== undefined ? 'wasmBinary' : 'wasmUrl' })));
+        { argument: sourceOption(options) })));
       return {};
     },
   });

@@ -5,7 +5,7 @@
 // (4.56/4.57; 5.x computes the same numbers). The core computes the frequencies; this
 // file only checks the keys, fills Hugging Face's defaults and flattens them for Embind.
 // Every problem is a RopeError with code SCALING_INVALID naming the key.
-import { fail } from './errors.js';
+import { RopeError, describe, fail } from './errors.js';
 
 export const SCALING_TYPES = ['default', 'linear', 'dynamic', 'yarn', 'llama3', 'longrope'];
 const TYPE_CODES = { default: 0, linear: 1, dynamic: 2, yarn: 3, llama3: 4, longrope: 5 };
@@ -23,6 +23,25 @@ const KEYS = {
 
 const CODE = 'SCALING_INVALID';
 const PREFIX = 'config.scaling';
+
+// Every camelCase key some type takes, for naming the camelCase form of a snake_case key.
+const ALL_KEYS = new Set(Object.values(KEYS).flat());
+const camel = (k) => (k === 'rope_type' ? 'type' : k.replace(/_([a-z0-9])/g, (_, ch) => ch.toUpperCase()));
+
+// A Hugging Face rope_scaling dict passed as it is (snake_case keys, `rope_type`): say so,
+// rather than "type must be one of ..., got undefined" or "not a key of ... scaling".
+function failSnakeCase(scaling, snakeKeys) {
+  const first = snakeKeys.includes('rope_type') ? 'rope_type' : snakeKeys[0];
+  const renames = snakeKeys.map((k) => `${k} -> ${camel(k)}`);
+  const shown = (v) => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? '[...]' : describe(v));
+  const converted = Object.keys(scaling).filter((k) => ALL_KEYS.has(camel(k)))
+    .map((k) => `${camel(k)}: ${shown(scaling[k])}`).join(', ');
+  const argument = `${PREFIX}.${first}`;
+  throw new RopeError(CODE,
+    `${argument} is a Hugging Face rope_scaling key (got ${describe(scaling[first])}): RopeConfig.scaling takes ` +
+    `camelCase keys (${renames.join(', ')}), here { ${converted} }; or let configFromHF(config) convert the whole config.json`,
+    { argument, value: scaling[first] });
+}
 
 function isAbsent(v) {
   return v === undefined || v === null;
@@ -82,6 +101,8 @@ export function normalizeScaling(scaling, rotaryDim) {
   if (typeof scaling !== 'object' || Array.isArray(scaling) || ArrayBuffer.isView(scaling)) {
     fail(CODE, PREFIX, 'must be an object such as { type: "linear", factor: 2 }, or null', scaling);
   }
+  const snakeKeys = Object.keys(scaling).filter((k) => k.includes('_') && ALL_KEYS.has(camel(k)));
+  if (snakeKeys.length > 0) failSnakeCase(scaling, snakeKeys);
   const type = scaling.type;
   if (!SCALING_TYPES.includes(type)) {
     fail(CODE, `${PREFIX}.type`, `must be one of ${SCALING_TYPES.map((t) => JSON.stringify(t)).join(', ')}`, type);

@@ -4,6 +4,11 @@
 // `rope_parameters` form). GGUF keys and rope modes: llama.cpp (gguf-py constants
 // `{arch}.rope.*`, `llama_model_rope_type()`: NORM = consecutive pairs, NEOX = halves).
 // The GGUF files are written by this test with its own minimal GGUF v3 writer.
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, configFromGGUF, configFromHF, loadRope } from '../../dist/index.js';
 
@@ -186,6 +191,41 @@ describe('configFromHF', () => {
     });
   }
 
+  it('blames rope_type, listing the types, when it is misspelt, missing or null (not the first key of a key-sorted config.json)', () => {
+    // As json.dumps(sort_keys=True) writes it: factor comes before rope_type.
+    const sorted = (rope_scaling) => ({
+      hidden_size: 4096, max_position_embeddings: 32768, model_type: 'qwen2', num_attention_heads: 32, rope_scaling, rope_theta: 1e6,
+    });
+    const types = '"default", "linear", "dynamic", "yarn", "llama3", "longrope", "su"';
+    const cases = [
+      // [rope_scaling, argument, value, message fragments]
+      [{ factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarnn' }, 'rope_scaling.rope_type', 'yarnn', [types, 'got "yarnn"']],
+      // The misspelt spelling is blamed, not the other one it then contradicts.
+      [{ factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarnn', type: 'yarn' }, 'rope_scaling.rope_type', 'yarnn', [types]],
+      [{ factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarn', type: 'yarnn' }, 'rope_scaling.type', 'yarnn', [types]],
+      // A misspelt key: the type is missing, and the stray key is named as the likely typo.
+      [{ factor: 4, original_max_position_embeddings: 4096, rope_tpye: 'yarn' }, 'rope_scaling.rope_type', undefined,
+        ['is missing', 'factor, original_max_position_embeddings', types, 'rope_scaling.rope_tpye ("yarn") is not a key of any type: a misspelt rope_type?']],
+      [{ factor: 4, original_max_position_embeddings: 4096 }, 'rope_scaling.rope_type', undefined, ['is missing', types]],
+      [{ factor: 4, rope_type: null }, 'rope_scaling.rope_type', null, ['is null', types]],
+      [{ factor: 4, type: null }, 'rope_scaling.type', null, ['is null', 'give type', types]],
+    ];
+    for (const [rope_scaling, argument, value, fragments] of cases) {
+      const err = errorOf(() => configFromHF(sorted(rope_scaling)));
+      expectConfigError(err, argument);
+      expect(err.value).toBe(value);
+      for (const f of fragments) expect(err.message).toContain(f);
+    }
+    // transformers 5.x rope_parameters, and both forms at once: the misspelt dict is named.
+    const v5 = { head_dim: 128, model_type: 'qwen3', rope_parameters: { factor: 4, original_max_position_embeddings: 4096, rope_theta: 1e6, rope_type: 'yarnn' } };
+    expectConfigError(errorOf(() => configFromHF(v5)), 'rope_parameters.rope_type');
+    const both = { ...v5, rope_scaling: { factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarn' } };
+    expectConfigError(errorOf(() => configFromHF(both)), 'rope_parameters.rope_type');
+    // A dict without scaling keys is still no scaling.
+    expect(configFromHF(sorted({})).scaling).toBe(null);
+    expect(configFromHF({ head_dim: 128, model_type: 'qwen3', rope_parameters: { rope_theta: 1e6 } }).scaling).toBe(null);
+  });
+
   it('rejects what is not a config', () => {
     expectConfigError(errorOf(() => configFromHF('{"model_type":"llama"}')), 'config');
     expectConfigError(errorOf(() => configFromHF({ model_type: 'llama' })), 'num_attention_heads');
@@ -289,6 +329,36 @@ describe('configFromGGUF', () => {
     expect(await configFromGGUF('https://example.invalid/qwen.gguf', { fetch })).toEqual(want);
     // Only the header range was asked for: metadata, never tensor data beyond it.
     expect(requested).toEqual([['https://example.invalid/qwen.gguf', 'bytes=0-1999999']]);
+  });
+
+  it('a local path or file: URL in Node says to pass a Blob (fs.openAsBlob), which then reads the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rope-gguf-'));
+    const path = join(dir, 'qwen.gguf');
+    try {
+      await writeFile(path, new Uint8Array(writeGGUF(QWEN_GGUF)));
+      for (const source of [path, './models/qwen.gguf', pathToFileURL(path).href, pathToFileURL(path)]) {
+        const err = await asyncErrorOf(() => configFromGGUF(source));
+        expectConfigError(err, 'source');
+        expect(err.value).toBe(String(source));
+        expect(err.message).toContain(`source is not an http(s) URL, got ${JSON.stringify(String(source))}`);
+        expect(err.message).toContain('pass a Blob, e.g. configFromGGUF(await fs.openAsBlob(path))');
+        // Not the parser's advice: rope-wasm has no such option.
+        expect(err.message).not.toContain('allowLocalFile');
+      }
+      // What the message says works.
+      expect(await configFromGGUF(await openAsBlob(path))).toEqual(configFromHF(QWEN_HF));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // http(s) URLs are still fetched, whatever the case of the scheme.
+    const requested = [];
+    const fetch = async (url) => {
+      requested.push(String(url));
+      return new Response('', { status: 404 });
+    };
+    const err = await asyncErrorOf(() => configFromGGUF('HTTPS://example.invalid/qwen.gguf', { fetch }));
+    expectConfigError(err, 'source');
+    expect(requested).toEqual(['https://example.invalid/qwen.gguf']);
   });
 
   it('maps llama (NORM) to interleaved, with key_length, dimension_count and linear scaling', async () => {

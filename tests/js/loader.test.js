@@ -53,6 +53,35 @@ describe('loadRope', () => {
     expect(await rotateOne(c)).toEqual(await rotateOne(a));
   });
 
+  it('a wasmBinary / wasmModule / wasmUrl of the other build than simd: true | false asks for is a RopeError', async () => {
+    const builds = {
+      simd: new Uint8Array(await readFile(new URL('rope-simd.wasm', distUrl))),
+      baseline: new Uint8Array(await readFile(new URL('rope-baseline.wasm', distUrl))),
+    };
+    const named = { simd: 'the SIMD build (rope-simd.wasm)', baseline: 'the baseline build (rope-baseline.wasm, no SIMD)' };
+    for (const [given, simd] of [['baseline', true], ['simd', false]]) {
+      const want = simd ? 'rope-simd.wasm' : 'rope-baseline.wasm';
+      const sources = [
+        ['wasmBinary', builds[given]],
+        ['wasmModule', await WebAssembly.compile(builds[given])],
+        ['wasmUrl', new URL(`rope-${given}.wasm`, distUrl)],
+      ];
+      for (const [argument, value] of sources) {
+        const err = await loadRope({ [argument]: value, simd }).catch((e) => e);
+        expect(err).toBeInstanceOf(RopeError);
+        expect(err).toMatchObject({ code: 'WASM_INVALID', argument });
+        expect(err.value).toBe(value);
+        expect(err.message).toContain(`${argument} is ${named[given]} but options.simd is ${simd}: pass ${want}, or simd: 'auto'`);
+      }
+      // The build it asks for loads; with 'auto' (or no simd) either does, and lib.simd says which runs.
+      expect((await loadRope({ wasmBinary: builds[given], simd: !simd })).simd).toBe(!simd);
+      expect((await loadRope({ wasmBinary: builds[given], simd: 'auto' })).simd).toBe(given === 'simd');
+      const lib = await loadRope({ wasmModule: await WebAssembly.compile(builds[given]) });
+      expect(lib.simd).toBe(given === 'simd');
+      expect(Array.from(await rotateOne(lib))).toEqual([Math.fround(Math.cos(1)), Math.fround(Math.sin(1))]);
+    }
+  });
+
   it('an HTML page where the wasm should be is a clear RopeError', async () => {
     const html = new TextEncoder().encode('<!doctype html><html></html>');
     await expect(loadRope({ wasmBinary: html })).rejects.toMatchObject({

@@ -517,6 +517,40 @@ for (const simd of [true, false]) {
         });
       }
 
+      it('a Hugging Face rope_scaling dict (snake_case keys) passed as it is says to use camelCase keys or configFromHF', () => {
+        const hf = { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 4096 };
+        const cases = [
+          // [scaling, argument, value, message fragments]
+          [hf, 'config.scaling.rope_type', 'yarn', ['config.scaling.rope_type is a Hugging Face rope_scaling key (got "yarn")',
+            'camelCase keys (rope_type -> type, original_max_position_embeddings -> originalMaxPositionEmbeddings)',
+            'here { type: "yarn", factor: 4, originalMaxPositionEmbeddings: 4096 }', 'configFromHF(config)']],
+          // The old `type` spelling with one snake_case key.
+          [{ type: 'yarn', factor: 4, original_max_position_embeddings: 4096 }, 'config.scaling.original_max_position_embeddings', 4096,
+            ['original_max_position_embeddings -> originalMaxPositionEmbeddings', 'configFromHF']],
+          [{ rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 }, 'config.scaling.rope_type', 'llama3',
+            ['low_freq_factor -> lowFreqFactor', 'high_freq_factor -> highFreqFactor']],
+        ];
+        for (const [scaling, argument, value, fragments] of cases) {
+          let err;
+          try {
+            lib.createRope({ headDim: 8, scaling });
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(RopeError);
+          expect(err.code).toBe('SCALING_INVALID');
+          expect(err.argument).toBe(argument);
+          expect(err.value).toBe(value);
+          for (const f of fragments) expect(err.message).toContain(f);
+          expect(err.message).not.toContain('got undefined');
+        }
+        // What it suggests works; a snake_case key no type has is an ordinary unknown key.
+        const rope = lib.createRope({ headDim: 8, scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096 } });
+        expect(rope.scaling.type).toBe('yarn');
+        rope.dispose();
+        expect(() => lib.createRope({ headDim: 8, scaling: { type: 'linear', factor: 2, my_key: 1 } })).toThrow(/config.scaling.my_key is not a key of "linear" scaling/);
+      });
+
       it('longrope factor lists may be any array-like; factors unusable past the original context are refused at creation', () => {
         const base = { type: 'longrope', originalMaxPositionEmbeddings: 4096, attentionFactor: 1.1 };
         const fromInts = lib.createRope({ headDim: 8, scaling: { ...base, shortFactor: Int32Array.from([1, 1, 1, 1]), longFactor: { length: 4, 0: 2, 1: 2, 2: 2, 3: 2 } } });
