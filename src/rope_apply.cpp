@@ -12,20 +12,34 @@
 
 namespace rope {
 
+// The frequencies, attention factor and cos/sin cache of one frequency regime (see
+// frequency_regime: one for most scaling types, a few for those that follow the sequence
+// length).
+struct RegimeState {
+  double regime = std::numeric_limits<double>::quiet_NaN();  // NaN: not filled yet
+  double* inv_freq = nullptr;
+  double attention_factor = 1.0;
+  bool transient = false;  // rows computed per call (no table): dynamic NTK past its length
+  CosSinCache cache;
+  ~RegimeState() { std::free(inv_freq); }
+};
+
 struct Rope {
   RopeConfig config;
   int rotary_dim = 0;
-  double* inv_freq = nullptr;
+  // Scaling that depends on the sequence length keeps two regimes, so that calls that
+  // alternate between them (two sequences on either side of longrope's original context, or
+  // of dynamic NTK's trained length: continuous batching) switch tables instead of
+  // rebuilding one on every switch. Other types use states[0] only.
+  RegimeState states[2];
+  int state_count = 1;
+  int active = 0;
   double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
-  double attention_factor = 1.0;
-  double regime = std::numeric_limits<double>::quiet_NaN();  // frequency_regime in force
-  CosSinCache cache;
   // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
   KernelVariantFn kernels[2][2] = {};
-  ~Rope() {
-    std::free(inv_freq);
-    std::free(next_inv_freq);
-  }
+  ~Rope() { std::free(next_inv_freq); }
+  RegimeState& now() { return states[active]; }
+  const RegimeState& now() const { return states[active]; }
 };
 
 namespace {
@@ -42,11 +56,30 @@ constexpr double kMaxFrequency = 1e290;
 constexpr double kMinAttentionFactor = 1e-15;
 constexpr double kMaxAttentionFactor = 1e15;
 
-// Installs the frequencies of `seq_len` if they differ from those in force. On failure
-// nothing changes.
+// The state a new regime goes into: an empty one; for a transient regime, the transient
+// one (so a stream of dynamic NTK sequence lengths past the trained length never evicts the
+// table of the regime below it); else the one not in use.
+int victim_for(const Rope* r, bool transient) {
+  if (r->state_count == 1) return 0;
+  for (int i = 0; i < r->state_count; ++i)
+    if (std::isnan(r->states[i].regime)) return i;
+  if (transient)
+    for (int i = 0; i < r->state_count; ++i)
+      if (r->states[i].transient) return i;
+  return 1 - r->active;
+}
+
+// Makes the frequencies of `seq_len` the ones in force: the state that already holds its
+// regime, or new frequencies installed in a state. On failure nothing changes.
 Status update_frequencies(Rope* r, double seq_len) {
   const double regime = frequency_regime(r->config, seq_len);
-  if (regime == r->regime) return Status::kOk;
+  if (regime == r->now().regime) return Status::kOk;
+  for (int i = 0; i < r->state_count; ++i) {
+    if (r->states[i].regime == regime) {
+      r->active = i;
+      return Status::kOk;
+    }
+  }
   FrequencyResult fr;
   const Status st = compute_frequencies(r->config, seq_len, r->next_inv_freq, nullptr, &fr);
   if (st != Status::kOk) return st;
@@ -57,14 +90,18 @@ Status update_frequencies(Rope* r, double seq_len) {
     const double f = r->next_inv_freq[i];
     if (!(f >= 0 && f <= kMaxFrequency)) return Status::kScalingInvalid;
   }
-  std::swap(r->inv_freq, r->next_inv_freq);
-  r->attention_factor = fr.attention_factor;
   // Dynamic NTK past its trained length has new frequencies at every sequence length: a
   // table would be rebuilt at every decode step, so rows are computed per call instead.
   const ScalingParams& sp = r->config.scaling;
   const bool transient = sp.type == ScalingType::kDynamic && seq_len > sp.max_position_embeddings;
-  r->cache.set_frequencies(r->inv_freq, fr.attention_factor, !transient);
-  r->regime = regime;
+  const int slot = victim_for(r, transient);
+  RegimeState& state = r->states[slot];
+  std::swap(state.inv_freq, r->next_inv_freq);
+  state.attention_factor = fr.attention_factor;
+  state.transient = transient;
+  state.cache.set_frequencies(state.inv_freq, fr.attention_factor, !transient);
+  state.regime = regime;
+  r->active = slot;
   return Status::kOk;
 }
 
@@ -141,7 +178,7 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   a.inverse = inverse;
   // The rows hold af*cos, af*sin; the inverse must undo a forward pass exactly, scale
   // included, so it uses (cos, sin)/af = rows / af^2.
-  const double af = r->attention_factor;
+  const double af = r->now().attention_factor;
   if (inverse && af != 1.0) a.row_scale = static_cast<float>(1.0 / (af * af));
   return a;
 }
@@ -171,17 +208,20 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   for (int inverse = 0; inverse < 2; ++inverse)
     for (int scaled = 0; scaled < 2; ++scaled)
       r->kernels[inverse][scaled] = best_kernel_variant(config.layout, r->rotary_dim / 2, inverse == 1, scaled == 1);
-  r->inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
-  r->next_inv_freq = static_cast<double*>(std::malloc(static_cast<size_t>(r->rotary_dim / 2) * sizeof(double)));
-  if (r->inv_freq == nullptr || r->next_inv_freq == nullptr) {
-    delete r;
-    return Status::kOutOfMemory;
+  const size_t pair_bytes = static_cast<size_t>(r->rotary_dim / 2) * sizeof(double);
+  r->state_count = frequencies_depend_on_seq_len(config) ? 2 : 1;
+  r->next_inv_freq = static_cast<double*>(std::malloc(pair_bytes));
+  st = r->next_inv_freq == nullptr ? Status::kOutOfMemory : Status::kOk;
+  for (int i = 0; i < r->state_count && st == Status::kOk; ++i) {
+    r->states[i].inv_freq = static_cast<double*>(std::malloc(pair_bytes));
+    st = r->states[i].inv_freq == nullptr ? Status::kOutOfMemory
+                                          : r->states[i].cache.init(r->rotary_dim, config.cache_limit_bytes);
   }
-  st = r->cache.init(r->rotary_dim, config.cache_limit_bytes);
   if (st == Status::kOk) st = update_frequencies(r, 1.0);
   if (st == Status::kOk && config.scaling.type == ScalingType::kLongrope) {
     // Both factor sets must give usable frequencies now, so that no later call past the
-    // original context can fail (rerotate relies on it: it changes data between two calls).
+    // original context can fail (rerotate relies on it: it changes data between two calls);
+    // both stay installed, one state each.
     st = update_frequencies(r, config.scaling.original_max_position_embeddings + 1);
     if (st == Status::kOk) st = update_frequencies(r, 1.0);
   }
@@ -215,7 +255,7 @@ Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
   for (size_t t0 = 0; t0 < s.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, s.tokens - t0);
     const float* const* rows = nullptr;
-    st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    st = r->now().cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
     if (st != Status::kOk) return st;
     run_kernel(r, args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
   }
@@ -238,7 +278,7 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
   for (size_t t0 = 0; t0 < sq.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, sq.tokens - t0);
     const float* const* rows = nullptr;
-    st = r->cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    st = r->now().cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
     if (st != Status::kOk) return st;
     run_kernel(r, args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
     run_kernel(r, args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
@@ -248,10 +288,14 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
 
 const RopeConfig& rope_config(const Rope* r) { return r->config; }
 int rope_rotary_dim(const Rope* r) { return r->rotary_dim; }
-const double* rope_inv_freq(const Rope* r) { return r->inv_freq; }
-double rope_attention_factor(const Rope* r) { return r->attention_factor; }
-size_t rope_cache_bytes(const Rope* r) { return r->cache.bytes(); }
-size_t rope_cache_rows(const Rope* r) { return r->cache.table_rows(); }
+const double* rope_inv_freq(const Rope* r) { return r->now().inv_freq; }
+double rope_attention_factor(const Rope* r) { return r->now().attention_factor; }
+size_t rope_cache_bytes(const Rope* r) {
+  size_t bytes = 0;
+  for (int i = 0; i < r->state_count; ++i) bytes += r->states[i].cache.bytes();
+  return bytes;
+}
+size_t rope_cache_rows(const Rope* r) { return r->now().cache.table_rows(); }
 
 Status rope_set_seq_len(Rope* r, double seq_len) {
   if (r == nullptr) return Status::kNullPointer;

@@ -575,9 +575,40 @@ for (const simd of [true, false]) {
         const rope = lib.createRope({ headDim: 64, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 4096 } });
         const x = data(32 * 64);
         for (let p = 6000; p < 6003; p++) rope.apply(x, { numHeads: 32, positions: p });
-        // Only the fixed scratch and recent rows: no table of thousands of rows rebuilt per step.
-        expect(rope.cacheBytes).toBeLessThan(264 * 64 * 4 + 64 * 40);
+        // Only the fixed scratch and recent rows of its two regime states (below and past the
+        // trained length): no table of thousands of rows rebuilt per step.
+        expect(rope.cacheBytes).toBeLessThan(2 * (264 * 64 * 4 + 64 * 40));
         rope.dispose();
+      });
+
+      it('one rope alternating between both sides of longrope and dynamic: each side exact, as a rope that saw only it', () => {
+        const n = 24;
+        const configs = [
+          { headDim: 48, scaling: { type: 'longrope', originalMaxPositionEmbeddings: 4096, maxPositionEmbeddings: 131072,
+            shortFactor: Array.from({ length: n }, (_, i) => 1 + i / 40), longFactor: Array.from({ length: n }, (_, i) => 1 + i / 4) } },
+          { headDim: 48, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 4096 } },
+        ];
+        for (const config of configs) {
+          const both = lib.createRope(config);
+          const short = lib.createRope(config);
+          const long = lib.createRope(config);
+          const bytesOne = short.cacheBytes;
+          for (let step = 0; step < 4; step++) {
+            for (const start of [1000 + step, 6000 + step]) {
+              const x = data(3 * 48);
+              const y = x.slice();
+              both.apply(x, { numHeads: 3, positions: start });
+              (start < 4096 ? short : long).apply(y, { numHeads: 3, positions: start });
+              expect(Array.from(x)).toEqual(Array.from(y));
+            }
+          }
+          // The memory this costs: at most two tables and two fixed parts.
+          expect(both.cacheBytes).toBeLessThanOrEqual(short.cacheBytes + long.cacheBytes);
+          expect(bytesOne).toBeGreaterThan(0);
+          both.dispose();
+          short.dispose();
+          long.dispose();
+        }
       });
 
       it('dynamic needs more than one rotated pair', () => {

@@ -293,3 +293,75 @@ TEST(Create, LongropeFactorsThatCannotBeUsedAreRefusedUpFront) {
   EXPECT_EQ(rope_create(c, &r), Status::kScalingInvalid);
   EXPECT_EQ(r, nullptr);
 }
+
+// Calls alternating between the two sides of a seq-len-dependent scaling (two sequences in
+// one rope: continuous batching) keep both regimes' tables instead of rebuilding one on every
+// switch, and each side's result is the same bits as a rope that only ever saw that side.
+TEST(Apply, AlternatingRegimesKeepBothTables) {
+  RopeConfig lr = make_config(96, 96, 10000, Layout::kHalf);
+  lr.scaling.type = ScalingType::kLongrope;
+  lr.scaling.original_max_position_embeddings = 4096;
+  lr.scaling.max_position_embeddings = 131072;
+  lr.scaling.factor = 32;  // = max / original (they must agree)
+  for (int i = 0; i < 48; ++i) {
+    lr.scaling.short_factor.push_back(1.0 + i / 50.0);
+    lr.scaling.long_factor.push_back(1.0 + i / 5.0);
+  }
+  RopeConfig dyn = make_config(64, 64, 10000, Layout::kHalf);
+  dyn.scaling.type = ScalingType::kDynamic;
+  dyn.scaling.factor = 2;
+  dyn.scaling.max_position_embeddings = 4096;
+  for (const RopeConfig& c : {lr, dyn}) {
+    RopeHandle both(c), short_only(c), long_only(c);
+    const int d = c.head_dim;
+    ApplyParams p;
+    p.num_heads = 4;
+    size_t short_rows = 0;
+    for (int step = 0; step < 6; ++step) {
+      for (const int64_t base : {int64_t{1000}, int64_t{6000}}) {
+        std::vector<float> x = random_floats(4 * d, static_cast<uint32_t>(step * 7 + base));
+        std::vector<float> y = x;
+        p.start = base + step;
+        ASSERT_EQ(rope_apply(both.r, x.data(), x.size(), p), Status::kOk);
+        ASSERT_EQ(rope_apply(base < 4096 ? short_only.r : long_only.r, y.data(), y.size(), p), Status::kOk);
+        EXPECT_EQ(x, y) << "regime at " << p.start << ", step " << step;
+        if (base < 4096) {
+          if (step > 0) EXPECT_EQ(rope_cache_rows(both.r), short_rows) << "the short regime's table was rebuilt";
+          short_rows = rope_cache_rows(both.r);
+          EXPECT_GE(short_rows, 1024u);
+        }
+      }
+    }
+    // Switching back without a call keeps the table (a rebuild would start from 0 rows).
+    ASSERT_EQ(rope_set_seq_len(both.r, 6100), Status::kOk);
+    ASSERT_EQ(rope_set_seq_len(both.r, 1100), Status::kOk);
+    EXPECT_EQ(rope_cache_rows(both.r), short_rows);
+  }
+}
+
+// Dynamic NTK past its trained length, at a new sequence length every call, never evicts
+// the table of the regime below it.
+TEST(Apply, DynamicTransientLengthsDoNotEvictTheTrainedTable) {
+  RopeConfig c = make_config(64, 64, 10000, Layout::kHalf);
+  c.scaling.type = ScalingType::kDynamic;
+  c.scaling.factor = 2;
+  c.scaling.max_position_embeddings = 4096;
+  RopeHandle r(c);
+  std::vector<float> x = random_floats(64, 3);
+  ApplyParams p;
+  p.num_heads = 1;
+  p.start = 2000;
+  ASSERT_EQ(rope_apply(r.r, x.data(), x.size(), p), Status::kOk);
+  const size_t rows = rope_cache_rows(r.r);
+  EXPECT_GE(rows, 2001u);
+  for (int step = 0; step < 5; ++step) {
+    p.start = 5000 + step;
+    ASSERT_EQ(rope_apply(r.r, x.data(), x.size(), p), Status::kOk);
+    EXPECT_EQ(rope_cache_rows(r.r), 0u);
+  }
+  ASSERT_EQ(rope_set_seq_len(r.r, 2002), Status::kOk);
+  EXPECT_EQ(rope_cache_rows(r.r), rows) << "the trained regime's table was dropped";
+  p.start = 2001;
+  ASSERT_EQ(rope_apply(r.r, x.data(), x.size(), p), Status::kOk);
+  EXPECT_EQ(rope_cache_rows(r.r), rows);
+}
