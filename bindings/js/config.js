@@ -1,13 +1,15 @@
 // RopeConfig: checks and defaults in JS, then the flat form the Embind block takes.
 import { RopeError, describe, fail } from './errors.js';
-import { checkEvenPositive, checkFinite, checkKeys, checkObject, checkOneOf } from './validate.js';
+import { checkEvenPositive, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf } from './validate.js';
 import { normalizeScaling, scalingToCore } from './scaling.js';
 
 export const MAX_HEAD_DIM = 65536;
 export const DEFAULT_CACHE_LIMIT_BYTES = 8 * 1024 * 1024;
 export const LAYOUTS = ['half', 'interleaved'];
 
-const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes'];
+const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes', 'numHeads', 'numKvHeads'];
+// Largest head count of a call (and of RopeConfig.numHeads / numKvHeads).
+export const MAX_HEADS = 1 << 20;
 
 // What each layout pairs, and the names other code gives that pairing (model families,
 // Hugging Face's and llama.cpp's functions and rope modes), for errors that say which to use.
@@ -79,7 +81,13 @@ export function normalizeConfig(config) {
     ? DEFAULT_CACHE_LIMIT_BYTES
     : checkFinite(config.cacheLimitBytes, 'config.cacheLimitBytes', 'CACHE_LIMIT_INVALID', { min: 0 });
   const scaling = normalizeScaling(config.scaling, rotaryDim);
-  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes };
+  // The model's head counts (configFromHF returns them): applyQK's defaults for numHeads and
+  // numKvHeads. apply always takes numHeads, since it rotates q or k.
+  const heads = (key) => (config[key] === undefined || config[key] === null
+    ? null : checkInteger(config[key], `config.${key}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS }));
+  const numHeads = heads('numHeads');
+  const numKvHeads = heads('numKvHeads');
+  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes, numHeads, numKvHeads };
 }
 
 /**

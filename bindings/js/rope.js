@@ -2,7 +2,7 @@
 // memory is touched, then calls the core once and turns a status into a RopeError.
 import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
-import { configToCore, normalizeConfig } from './config.js';
+import { MAX_HEADS, configToCore, normalizeConfig } from './config.js';
 import { COPY_CHUNK_BYTES, rotateCopying } from './copying.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
@@ -10,7 +10,6 @@ const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const ORDERS = ['token-major', 'head-major'];
 const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
 const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
-const MAX_HEADS = 1 << 20;
 
 // checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path. A switch compares
 // each key with constants (measured 7 ns for a two-key object, against 13 ns for a search of
@@ -194,6 +193,9 @@ export class Rope {
   /** The normalized scaling in use (a copy), or null. */
   get scaling() { return this.#cfg.scaling === null ? null : structuredClone(this.#cfg.scaling); }
   get disposed() { return this.#handle === 0; }
+  /** The model's query / key-value head counts given in the config (applyQK's defaults), or null. */
+  get numHeads() { return this.#cfg.numHeads; }
+  get numKvHeads() { return this.#cfg.numKvHeads; }
 
   /** The rotaryDim/2 frequencies in use (a copy). */
   get invFreq() {
@@ -330,7 +332,10 @@ export class Rope {
     this.#check('applyQK');
     checkObject(options, 'options');
     checkApplyKeys(options, true);
-    const numHeads = options.numHeads, numKvHeads = options.numKvHeads, positions = options.positions;
+    // Head counts default to the config's (configFromHF gives them).
+    const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
+    const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
+    const positions = options.positions;
     const order = options.order, inverse = options.inverse, seqLen = options.seqLen;
     // Two RopeBuffers and a start position (decode): checked inline, as in apply.
     if (q instanceof RopeBuffer && k instanceof RopeBuffer && order === undefined && inverse === undefined &&
@@ -352,8 +357,12 @@ export class Rope {
         }
       }
     }
-    checkInteger(numHeads, 'options.numHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
-    checkInteger(numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    for (const [name, v, what] of [['numHeads', numHeads, 'query heads q holds'], ['numKvHeads', numKvHeads, 'key heads k holds (with grouped-query attention fewer than numHeads)']]) {
+      if (v === undefined) {
+        fail('NUM_HEADS_INVALID', `options.${name}`, `is required for applyQK: the number of ${what}; pass it, or give config.${name} to createRope (configFromHF does)`, v);
+      }
+      checkInteger(v, `options.${name}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    }
     this.#applyQKGeneral(q, k, { numHeads, numKvHeads, positions, order, inverse, seqLen });
   }
 
