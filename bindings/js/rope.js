@@ -263,11 +263,17 @@ export class Rope {
     // the general path, which reports it.
     if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
         isStartOrNone(positions)) {
-      const inWasm = x instanceof RopeBuffer;
-      const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= COPY_CHUNK_BYTES &&
-        x.buffer !== this.#lib._heapBuffer();
+      // A RopeBuffer or a checked view of one (used in place), or a small Float32Array to copy.
+      let ptr = -1;
+      let copied = false;
+      if (x instanceof RopeBuffer) {
+        ptr = RopeBuffer._addressIn(x, this.#lib, 'x');
+      } else if (x instanceof Float32Array && x.length > 0) {
+        if (x.buffer === this.#lib._heapBuffer()) ptr = this.#lib._heapViewAddress(x, 'x');
+        else copied = 4 * x.length <= COPY_CHUNK_BYTES;
+      }
+      const inWasm = ptr >= 0;
       if (inWasm || copied) {
-        const ptr = inWasm ? RopeBuffer._addressIn(x, this.#lib, 'x') : 0;
         const length = x.length;
         const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
         const start = positions === undefined ? 0 : positions;
@@ -337,12 +343,12 @@ export class Rope {
     const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
     const positions = options.positions;
     const order = options.order, inverse = options.inverse, seqLen = options.seqLen;
-    // Two RopeBuffers and a start position (decode): checked inline, as in apply.
-    if (q instanceof RopeBuffer && k instanceof RopeBuffer && order === undefined && inverse === undefined &&
-        seqLen === undefined && isHeadCount(numHeads) && isHeadCount(numKvHeads) &&
-        isStartOrNone(positions)) {
-      const qPtr = RopeBuffer._addressIn(q, this.#lib, 'q');
-      const kPtr = RopeBuffer._addressIn(k, this.#lib, 'k');
+    // Two RopeBuffers (or checked views of them) and a start position (decode): checked
+    // inline, as in apply.
+    if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
+        isHeadCount(numKvHeads) && isStartOrNone(positions) && this.#inWasm(q) && this.#inWasm(k)) {
+      const qPtr = this.#addressOf(q, 'q');
+      const kPtr = this.#addressOf(k, 'k');
       const qLength = q.length, kLength = k.length;
       if (!overlaps(qPtr, qLength, kPtr, kLength)) {
         const tokens = this.#tokens(qLength, numHeads, 'q', 'options.numHeads');
@@ -422,6 +428,16 @@ export class Rope {
 
   #check(what) {
     if (this.#handle === 0) throw new RopeError('DISPOSED', `${what}: this Rope has been disposed`, { argument: 'rope' });
+  }
+
+  // A RopeBuffer, or a non-empty Float32Array over this library's memory (the inline paths).
+  #inWasm(t) {
+    return t instanceof RopeBuffer || (t instanceof Float32Array && t.length > 0 && t.buffer === this.#lib._heapBuffer());
+  }
+
+  // The wasm address of a tensor #inWasm accepted, after its checks.
+  #addressOf(t, name) {
+    return t instanceof RopeBuffer ? RopeBuffer._addressIn(t, this.#lib, name) : this.#lib._heapViewAddress(t, name);
   }
 
   // Checks the options object and returns one read of each option: a value that changed
