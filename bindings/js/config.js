@@ -1,13 +1,14 @@
 // RopeConfig: checks and defaults in JS, then the flat form the Embind block takes.
 import { RopeError, describe, fail } from './errors.js';
 import { checkEvenPositive, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf } from './validate.js';
+import { MROPE_MODES, normalizeFreqFactors, normalizeMrope } from './mrope-config.js';
 import { normalizeScaling, scalingToCore } from './scaling.js';
 
 export const MAX_HEAD_DIM = 65536;
 export const DEFAULT_CACHE_LIMIT_BYTES = 8 * 1024 * 1024;
 export const LAYOUTS = ['half', 'interleaved'];
 
-const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes', 'numHeads', 'numKvHeads'];
+const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes', 'numHeads', 'numKvHeads', 'mrope', 'freqFactors'];
 // Largest head count of a call (and of RopeConfig.numHeads / numKvHeads).
 export const MAX_HEADS = 1 << 20;
 
@@ -87,15 +88,26 @@ export function normalizeConfig(config) {
     ? null : checkInteger(config[key], `config.${key}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS }));
   const numHeads = heads('numHeads');
   const numKvHeads = heads('numKvHeads');
-  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes, numHeads, numKvHeads };
+  const mrope = normalizeMrope(config.mrope, rotaryDim, scaling);
+  const freqFactors = normalizeFreqFactors(config.freqFactors, rotaryDim);
+  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes, numHeads, numKvHeads, mrope, freqFactors };
 }
 
 /**
- * The flat object the Embind value_object expects. Longrope factor arrays are written
- * by the caller into wasm memory at `factorPtrs` (short, long), or 0 when absent.
+ * The flat object the Embind value_object expects. Longrope factor arrays and freq factors
+ * are written by the caller into wasm memory at `factorPtrs` (short, long, freq), or 0.
  */
-export function configToCore(cfg, factorPtrs = [0, 0]) {
+export function configToCore(cfg, factorPtrs = [0, 0, 0]) {
+  const section = cfg.mrope ? cfg.mrope.section : [];
   return {
+    mropeMode: cfg.mrope ? MROPE_MODES.indexOf(cfg.mrope.mode) + 1 : 0,
+    mropeStreams: section.length,
+    mropeSection0: section[0] ?? 0,
+    mropeSection1: section[1] ?? 0,
+    mropeSection2: section[2] ?? 0,
+    mropeSection3: section[3] ?? 0,
+    freqFactorsPtr: factorPtrs[2] ?? 0,
+    freqFactorCount: cfg.freqFactors ? cfg.freqFactors.length : 0,
     headDim: cfg.headDim,
     rotaryDim: cfg.rotaryDim,
     base: cfg.base,
