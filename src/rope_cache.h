@@ -57,6 +57,10 @@ class CosSinCache {
   }
 
   size_t table_rows() const { return table_rows_; }
+  // Rows of the table that serve lookups now (0 while rows are computed per call).
+  size_t usable_table_rows() const { return use_table_ ? table_rows_ : 0; }
+  // The table row of position p (0 <= p < usable_table_rows()).
+  const float* table_row(int64_t p) const { return table_ + static_cast<size_t>(p) * row_floats_; }
   size_t max_table_rows() const { return max_rows_; }
   size_t row_floats() const { return row_floats_; }
   // Bytes this cache holds now (table, scratch and per-pair state).

@@ -6,6 +6,7 @@
 
 #include "aligned_alloc.h"
 #include "kernels/rope_kernels.h"
+#include "kernels/rope_simd128.h"
 
 namespace rope {
 
@@ -45,11 +46,24 @@ Status PositionStreams::init(const RopeConfig& c, int rotary_dim) {
   row_floats_ = row_floats(rotary_dim);
   if (streams_ <= 1) return Status::kOk;
   const std::vector<int> s = stream_of_pairs(c, rotary_dim);
+  const size_t groups = static_cast<size_t>(pairs_ / 4);
+  for (int k = 0; k < streams_; ++k) {
+    masks_[k].assign(4 * groups, 0);
+    group_has_[k].assign(groups, 0);
+  }
+  stream_of_.resize(static_cast<size_t>(pairs_));
   for (int i = 0; i < pairs_; ++i) {
-    std::vector<Run>& r = runs_[s[static_cast<size_t>(i)]];
+    const int k = s[static_cast<size_t>(i)];
+    stream_of_[static_cast<size_t>(i)] = static_cast<uint8_t>(k);
+    std::vector<Run>& r = runs_[k];
     if (!r.empty() && r.back().first + r.back().count == i) ++r.back().count;
     else r.push_back({i, 1});
+    if (static_cast<size_t>(i) < 4 * groups) {
+      masks_[k][static_cast<size_t>(i)] = 0xFFFFFFFFu;
+      group_has_[k][static_cast<size_t>(i) / 4] = 1;
+    }
   }
+  contiguous_ = c.mrope.mode != MropeMode::kInterleaved;
   mixed_ = alloc_aligned_floats(CosSinCache::kBlockTokens * row_floats_);
   return mixed_ == nullptr ? Status::kOutOfMemory : Status::kOk;
 }
@@ -65,7 +79,9 @@ Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, s
   // Which tokens have streams that differ (image and video tokens), and the positions the
   // block needs from the table.
   bool any_mixed = false;
-  int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
+  // min_pos: the smallest non-negative position (what the table's growth looks at); lowest:
+  // the smallest of all (a negative one has no table row).
+  int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max(), lowest = 0;
   for (size_t t = 0; t < count; ++t) {
     const int32_t p0 = positions[t];
     bool mixed = false;
@@ -74,14 +90,85 @@ Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, s
       mixed |= p != p0;
       if (p > max_pos) max_pos = p;
       if (p >= 0 && p < min_pos) min_pos = p;
+      if (p < lowest) lowest = p;
     }
     is_mixed_[t] = mixed;
     any_mixed |= mixed;
   }
   if (!any_mixed) return cache.rows_for(positions, 0, count, rows);
-  // Grow the table once for every stream: the lookups below must not move it, since the
-  // pointers of the first one are kept.
+  // Grow the table once for every stream: the lookups below must not move it.
   cache.reserve(min_pos, max_pos);
+  if (lowest >= 0 && max_pos < static_cast<int64_t>(cache.usable_table_rows())) {
+    gather_from_table(cache, positions, stride, count);
+  } else {
+    const Status st = gather_by_lookup(cache, positions, stride, count);
+    if (st != Status::kOk) return st;
+  }
+  *rows = ptrs_;
+  return Status::kOk;
+}
+
+namespace {
+
+// Copies pairs [first, first + n) of a row's cos and sin halves.
+inline void copy_run(float* row, const float* src, size_t p, size_t first, size_t n) {
+  for (size_t i = first; i < first + n; ++i) {
+    row[i] = src[i];
+    row[p + i] = src[p + i];
+  }
+}
+
+}  // namespace
+
+void PositionStreams::gather_from_table(const CosSinCache& cache, const int32_t* positions, size_t stride,
+                                        size_t count) {
+  const size_t p = static_cast<size_t>(pairs_);
+  const size_t vec_pairs = p & ~size_t{3};
+  const float* src[kMaxStreams] = {};
+  for (size_t t = 0; t < count; ++t) {
+    if (!is_mixed_[t]) {
+      ptrs_[t] = cache.table_row(positions[t]);
+      continue;
+    }
+    float* row = mixed_ + t * row_floats_;
+    for (int k = 0; k < streams_; ++k) src[k] = cache.table_row(positions[static_cast<size_t>(k) * stride + t]);
+    if (contiguous_) {
+      // Chunked and vision sections: one run per stream, copied whole (vectorised loops).
+      for (int k = 0; k < streams_; ++k)
+        for (const Run& run : runs_[k]) copy_run(row, src[k], p, static_cast<size_t>(run.first), static_cast<size_t>(run.count));
+      ptrs_[t] = row;
+      continue;
+    }
+#if ROPE_HAVE_SIMD128
+    // Four pairs at a time: stream 0's lanes, then each other stream's selected over them.
+    for (size_t half = 0; half <= p; half += p) {
+      for (size_t i = 0; i < vec_pairs; i += 4) {
+        v128_t v = wasm_v128_load(src[0] + half + i);
+        for (int k = 1; k < streams_; ++k) {
+          if (!group_has_[k][i / 4]) continue;
+          v = wasm_v128_bitselect(wasm_v128_load(src[k] + half + i), v, wasm_v128_load(masks_[k].data() + i));
+        }
+        wasm_v128_store(row + half + i, v);
+      }
+    }
+#else
+    for (size_t i = 0; i < vec_pairs; ++i) {
+      const float* s = src[stream_of_[i]];
+      row[i] = s[i];
+      row[p + i] = s[p + i];
+    }
+#endif
+    for (size_t i = vec_pairs; i < p; ++i) {  // the pairs past the last group of 4
+      const float* s = src[stream_of_[i]];
+      row[i] = s[i];
+      row[p + i] = s[p + i];
+    }
+    ptrs_[t] = row;
+  }
+}
+
+Status PositionStreams::gather_by_lookup(CosSinCache& cache, const int32_t* positions, size_t stride,
+                                         size_t count) {
   const size_t rf = row_floats_;
   const size_t p = static_cast<size_t>(pairs_);
   const float* const* r0 = nullptr;
@@ -110,15 +197,9 @@ Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, s
     if (st != Status::kOk) return st;
     for (size_t j = 0; j < n_mixed; ++j) {
       float* row = mixed_ + static_cast<size_t>(mixed_index_[j]) * rf;
-      const float* src = rk[j];
-      for (const Run& run : runs_[k]) {
-        const size_t a = static_cast<size_t>(run.first), n = static_cast<size_t>(run.count);
-        std::memcpy(row + a, src + a, n * sizeof(float));          // cos
-        std::memcpy(row + p + a, src + p + a, n * sizeof(float));  // sin
-      }
+      for (const Run& run : runs_[k]) copy_run(row, rk[j], p, static_cast<size_t>(run.first), static_cast<size_t>(run.count));
     }
   }
-  *rows = ptrs_;
   return Status::kOk;
 }
 

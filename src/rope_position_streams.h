@@ -52,9 +52,21 @@ class PositionStreams {
     int count;  // pairs
   };
 
+  // Mixed rows when every position of the block has a table row: gathered straight from
+  // the table (no lookups, nothing copied for unmixed tokens).
+  void gather_from_table(const CosSinCache& cache, const int32_t* positions, size_t stride, size_t count);
+  // Otherwise (positions past the cache bound, negative, or no table): lookups per stream.
+  Status gather_by_lookup(CosSinCache& cache, const int32_t* positions, size_t stride, size_t count);
+
   int streams_ = 1;
   int pairs_ = 0;
   std::vector<Run> runs_[kMaxStreams];  // the pairs each stream turns, as runs
+  std::vector<uint8_t> stream_of_;      // per pair
+  bool contiguous_ = true;              // one run per stream (chunked, vision)
+  // Per stream k >= 1, all-ones lanes where a pair takes stream k, in groups of 4 pairs
+  // (the SIMD gather selects each group's lanes from the streams' rows).
+  std::vector<uint32_t> masks_[kMaxStreams];
+  std::vector<uint8_t> group_has_[kMaxStreams];
   float* mixed_ = nullptr;              // kBlockTokens rows
   size_t row_floats_ = 0;
   const float* ptrs_[CosSinCache::kBlockTokens] = {};

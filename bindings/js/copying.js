@@ -20,7 +20,7 @@
 export const COPY_CHUNK_BYTES = 512 * 1024;
 // Largest positions block (one int32 per token of a chunk; a chunk has at most
 // COPY_CHUNK_BYTES / (4 * 2) tokens, since a token holds at least one pair of floats).
-const POSITIONS_MAX_BYTES = COPY_CHUNK_BYTES / 2;
+export const POSITIONS_MAX_BYTES = COPY_CHUNK_BYTES / 2;
 export const COPY_SCRATCH_MAX_BYTES = COPY_CHUNK_BYTES + POSITIONS_MAX_BYTES + 64;
 
 const TOKEN_MAJOR = 0;

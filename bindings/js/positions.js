@@ -54,6 +54,12 @@ const isList = (v) => v instanceof Int32Array || v instanceof BigInt64Array || A
 
 /** positions -> { start, list, streams }: list (Int32Array or number[], streams * tokens) or null. */
 export function resolvePositions(positions, tokens, streams, lib) {
+  // The common list (decode and prefill with explicit positions): an Int32Array of the
+  // right length outside wasm memory, used as it is.
+  if (positions instanceof Int32Array && positions.length === streams * tokens && positions.length > 0 &&
+      positions.buffer !== lib._heapBuffer()) {
+    return { start: 0, list: positions, streams };
+  }
   const name = 'options.positions';
   if (positions === undefined) return { start: 0, list: null, streams };
   if (typeof positions === 'number') {

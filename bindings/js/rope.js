@@ -3,7 +3,7 @@
 import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
 import { MAX_HEADS, configToCore, normalizeConfig } from './config.js';
-import { COPY_CHUNK_BYTES, rotateCopying } from './copying.js';
+import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
@@ -283,12 +283,21 @@ export class Rope {
     const h = this.#handle;
     const inv = inverse ? 1 : 0;
     let status;
-    if (pos.list === null && parts.every((p) => p.array === null)) {
-      const [q, k] = parts;
+    const inWasm = parts[0].array === null && (parts.length === 1 || parts[1].array === null);
+    if (inWasm && (pos.list === null || 4 * pos.list.length <= POSITIONS_MAX_BYTES)) {
+      // Tensors in wasm memory, and positions (if any) that fit the scratch bound: one call.
+      let posPtr = 0;
+      if (pos.list !== null) {
+        posPtr = this.#lib._scratch(4 * pos.list.length, what);
+        m.HEAP32.set(pos.list, posPtr >>> 2);
+      }
+      const q = parts[0];
+      const k = parts.length === 2 ? parts[1] : undefined;
       const d = this.#cfg.headDim;
+      const start = pos.list === null ? pos.start : 0;
       status = k === undefined
-        ? m._rope_wasm_apply(h, q.ptr, tokens * q.heads * d, q.heads, order, 0, pos.start, inv, seqLen)
-        : m._rope_wasm_apply_qk(h, q.ptr, tokens * q.heads * d, k.ptr, tokens * k.heads * d, q.heads, k.heads, order, 0, pos.start, inv, seqLen);
+        ? m._rope_wasm_apply(h, q.ptr, tokens * q.heads * d, q.heads, order, posPtr, start, inv, seqLen)
+        : m._rope_wasm_apply_qk(h, q.ptr, tokens * q.heads * d, k.ptr, tokens * k.heads * d, q.heads, k.heads, order, posPtr, start, inv, seqLen);
     } else {
       // Every chunk uses the whole call's sequence length (what the core would derive).
       const sl = seqLen || defaultSeqLen(pos, tokens);

@@ -19,6 +19,18 @@ inline v128_t wasm_f32x4_add(v128_t a, v128_t b) { return a + b; }
 inline v128_t wasm_f32x4_sub(v128_t a, v128_t b) { return a - b; }
 inline v128_t wasm_f32x4_mul(v128_t a, v128_t b) { return a * b; }
 inline v128_t wasm_f32x4_neg(v128_t a) { return -a; }
+// Bits of a where mask is 1, of b where it is 0 (wasm's v128.bitselect).
+inline v128_t wasm_v128_bitselect(v128_t a, v128_t b, v128_t mask) {
+  typedef unsigned u32x4 __attribute__((vector_size(16)));
+  u32x4 ua, ub, um;
+  std::memcpy(&ua, &a, sizeof a);
+  std::memcpy(&ub, &b, sizeof b);
+  std::memcpy(&um, &mask, sizeof mask);
+  const u32x4 r = (ua & um) | (ub & ~um);
+  v128_t out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
 // Lane indices 0-3 pick from a, 4-7 from b, as in wasm's i32x4.shuffle.
 template <int c0, int c1, int c2, int c3>
 inline v128_t rope_native_shuffle(v128_t a, v128_t b) {

@@ -10,9 +10,10 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
-import { loadRope } from '../../dist/index.js';
+import { loadRope, mropePositions, visionPositions } from '../../dist/index.js';
 import { LAYERS, SIZES, runCases } from './bench-cases.js';
 import { runInChromium } from './run-browser.js';
+import { runMropeCases } from './mrope-cases.js';
 import { runSafetyCases } from './safety-cases.js';
 
 const args = new Set(process.argv.slice(2));
@@ -39,18 +40,24 @@ const makeLibs = async () => ({
 // BENCH_SIZES=decode,small limits the sizes (Node only; for quick looks).
 const only = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',') : null;
 const sizes = only ? SIZES.filter((s) => only.includes(s.name)) : SIZES;
-if (!safetyOnly) envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
+// --mrope-only: just the M-RoPE rows (Node and Chromium), for quick looks.
+const mropeOnly = args.has('--mrope-only');
+const makeSimd = () => loadRope({ wasmModule: modules.simd });
+if (!safetyOnly && !mropeOnly) envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
+const mropeEnvs = [];
+if (!safetyOnly) mropeEnvs.push({ env: 'node', rows: await runMropeCases({ makeLib: makeSimd, mropePositions, visionPositions, log: note }) });
 
 if (!args.has('--no-browser') && !safetyOnly) {
   note('Chromium: running (a few minutes)');
-  const r = await runInChromium();
-  envs.push({ env: 'chromium', rows: r.rows, info: r.userAgent.match(/Chrome\/[\d.]+/)?.[0] });
+  const r = await runInChromium({ mropeOnly });
+  if (!mropeOnly) envs.push({ env: 'chromium', rows: r.rows, info: r.userAgent.match(/Chrome\/[\d.]+/)?.[0] });
+  mropeEnvs.push({ env: 'chromium', rows: r.mrope });
 }
 
 // Native: the same core and 128-bit kernels compiled for x86-64 (Google Benchmark).
 const native = new Map();
 const nativeBin = `${root}/build-native/rope_native_bench`;
-if (safetyOnly) args.add('--no-native');
+if (safetyOnly || mropeOnly) args.add('--no-native');
 if (!args.has('--no-native') && existsSync(nativeBin)) {
   note('native: running');
   const out = JSON.parse(execFileSync(nativeBin, ['--benchmark_format=json', '--benchmark_min_time=0.2'], { encoding: 'utf8' }));
@@ -162,8 +169,21 @@ for (const { env, rows } of envs) {
   }
 }
 
+// ---- M-RoPE against 1-D RoPE on the same tensor (paired samples) ----
+if (mropeEnvs.length) {
+  console.log('\nM-RoPE (SIMD build, RopeBuffers; paired samples: M-RoPE call / 1-D RoPE call on the same tensor)');
+  const w = Math.max(...mropeEnvs.flatMap((e) => e.rows.map((r) => r.case.length)));
+  for (const { env, rows } of mropeEnvs) {
+    for (const r of rows) console.log(`  [${env.padEnd(8)}] ${r.case.padEnd(w)}  ${time(r.mropeMs)} vs ${time(r.plainMs)}  ratio ${f(r.ratio)}`);
+  }
+  console.log('targets');
+  for (const { env, rows } of mropeEnvs) {
+    for (const r of rows) console.log(`  ${r.ratio <= r.target ? 'MET   ' : 'MISSED'} [${env}] ${r.case} within ${r.target.toFixed(2)}x of 1-D: ${f(r.ratio)}`);
+  }
+}
+
 // ---- memory safety and bounded memory (Node) ----
-if (!args.has('--no-safety')) {
+if (!args.has('--no-safety') && !mropeOnly) {
   note('Node: safety and memory cases');
   const rows = await runSafetyCases({ makeLib: () => loadRope({ wasmModule: modules.simd }), log: note });
   console.log('\nsafety and memory (Node, SIMD build; applyQK and apply in one run, fresh library per figure)');
