@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, configFromGGUF, configFromHF, loadRope } from '../../dist/index.js';
+import { withoutHeadCounts } from './fixtures/strip-head-counts.js';
 
 function errorOf(fn) {
   try {
@@ -43,7 +44,7 @@ const DEEPSEEK_V2_LITE = {
   rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 40, mscale: 0.707, mscale_all_dim: 0.707, original_max_position_embeddings: 4096, type: 'yarn' },
 };
 const DEEPSEEK_V2_LITE_ROPE = {
-  headDim: 64, rotaryDim: 64, base: 10000, layout: 'interleaved',
+  headDim: 64, rotaryDim: 64, base: 10000, layout: 'interleaved', numHeads: 16, numKvHeads: 16,
   scaling: { type: 'yarn', factor: 40, originalMaxPositionEmbeddings: 4096, betaFast: 32, betaSlow: 1, mscale: 0.707, mscaleAllDim: 0.707 },
 };
 
@@ -55,7 +56,7 @@ describe('configFromHF', () => {
       model_type: 'llama', hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 131072, rope_theta: 500000.0,
       rope_scaling: { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
     })).toEqual({
-      headDim: 128, rotaryDim: 128, base: 500000, layout: 'half',
+      headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', numHeads: 32, numKvHeads: 32,
       scaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 },
     });
   });
@@ -74,16 +75,21 @@ describe('configFromHF', () => {
 
   it('picks one set of a per-layer-type rope_parameters', () => {
     const c = {
-      model_type: 'gemma3_text', hidden_size: 640, head_dim: 256, num_attention_heads: 4, max_position_embeddings: 32768,
+      model_type: 'gemma3_text', hidden_size: 640, head_dim: 256, num_attention_heads: 4, num_key_value_heads: 1, max_position_embeddings: 32768,
       rope_parameters: {
         full_attention: { rope_type: 'linear', factor: 8.0, rope_theta: 1000000.0 },
         sliding_attention: { rope_type: 'default', rope_theta: 10000.0 },
       },
     };
-    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } });
-    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
-    expectConfigError(errorOf(() => configFromHF(c)), 'rope_parameters');
+    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 }, numHeads: 4, numKvHeads: 1 });
+    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 1 });
+    expectConfigError(errorOf(() => configFromHF(c)), 'options.layerType');
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'global' })), 'options.layerType');
+    // The same on a model family configFromHF has no rules for: the dict's own keys.
+    const other = { ...c, model_type: 'llama', rope_parameters: { global: c.rope_parameters.full_attention, local: c.rope_parameters.sliding_attention } };
+    expect(configFromHF(other, { layerType: 'local' }).base).toBe(10000);
+    expectConfigError(errorOf(() => configFromHF(other)), 'options.layerType');
+    expectConfigError(errorOf(() => configFromHF(other, { layerType: 'full_attention' })), 'options.layerType');
   });
 
   it('Gemma 3 in the 4.x form: rope_local_base_freq is the sliding layers\' RoPE, so the layer type must be picked', () => {
@@ -93,12 +99,15 @@ describe('configFromHF', () => {
       model_type: 'gemma3_text', hidden_size: 1152, head_dim: 256, num_attention_heads: 4, max_position_embeddings: 32768,
       rope_theta: 1000000.0, rope_local_base_freq: 10000.0, rope_scaling: { rope_type: 'linear', factor: 8.0 },
     };
-    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } });
-    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
-    expectConfigError(errorOf(() => configFromHF(c)), 'rope_local_base_freq');
+    // num_key_value_heads: the Gemma3TextConfig default 4 (configuration_gemma3.py).
+    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 }, numHeads: 4, numKvHeads: 4 });
+    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 4 });
+    const err = errorOf(() => configFromHF(c));
+    expectConfigError(err, 'options.layerType');
+    expect(err.message).toContain('rope_local_base_freq');
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'local' })), 'options.layerType');
     // A layer type for a config with one RoPE for every layer is a mistake, not ignored.
-    const { rope_local_base_freq: _, ...single } = c;
+    const single = { model_type: 'llama', hidden_size: 4096, num_attention_heads: 32 };
     expectConfigError(errorOf(() => configFromHF(single, { layerType: 'sliding_attention' })), 'options.layerType');
   });
 
@@ -114,17 +123,17 @@ describe('configFromHF', () => {
     expect(su.scaling.maxPositionEmbeddings).toBe(131072);
     // EleutherAI/pythia-160m
     expect(configFromHF({ model_type: 'gpt_neox', hidden_size: 768, num_attention_heads: 12, rotary_pct: 0.25, rotary_emb_base: 10000 }))
-      .toEqual({ headDim: 64, rotaryDim: 16, base: 10000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 64, rotaryDim: 16, base: 10000, layout: 'half', scaling: null, numHeads: 12, numKvHeads: 12 });
     // EleutherAI/gpt-j-6b
     expect(configFromHF({ model_type: 'gptj', n_embd: 4096, n_head: 16, rotary_dim: 64, n_positions: 2048 }))
-      .toEqual({ headDim: 256, rotaryDim: 64, base: 10000, layout: 'interleaved', scaling: null });
+      .toEqual({ headDim: 256, rotaryDim: 64, base: 10000, layout: 'interleaved', scaling: null, numHeads: 16, numKvHeads: 16 });
     // rope_type and type agreeing.
     expect(configFromHF({ ...DEEPSEEK_V2_LITE, rope_scaling: { ...DEEPSEEK_V2_LITE.rope_scaling, rope_type: 'yarn' } })).toEqual(DEEPSEEK_V2_LITE_ROPE);
   });
 
   it('truncates head_dim * partial_rotary_factor like int() (microsoft/phi-2)', () => {
     expect(configFromHF({ model_type: 'phi', hidden_size: 2560, num_attention_heads: 32, partial_rotary_factor: 0.4, rope_theta: 10000.0 }))
-      .toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
     // 5.x keeps partial_rotary_factor in rope_parameters.
     expect(configFromHF({ model_type: 'phi', hidden_size: 2560, num_attention_heads: 32, rope_parameters: { rope_type: 'default', rope_theta: 10000.0, partial_rotary_factor: 0.4 } }).rotaryDim)
       .toBe(32);
@@ -157,7 +166,7 @@ describe('configFromHF', () => {
 
   it('uses text_config of a multimodal config', () => {
     expect(configFromHF({ model_type: 'llava', text_config: { model_type: 'llama', hidden_size: 4096, num_attention_heads: 32, rope_theta: 500000 } }))
-      .toEqual({ headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
   });
 
   const contradictions = [
@@ -196,7 +205,7 @@ describe('configFromHF', () => {
     const sorted = (rope_scaling) => ({
       hidden_size: 4096, max_position_embeddings: 32768, model_type: 'qwen2', num_attention_heads: 32, rope_scaling, rope_theta: 1e6,
     });
-    const types = '"default", "linear", "dynamic", "yarn", "llama3", "longrope", "su"';
+    const types = '"default", "linear", "dynamic", "yarn", "llama3", "longrope", "su", "proportional", "mrope"';
     const cases = [
       // [rope_scaling, argument, value, message fragments]
       [{ factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarnn' }, 'rope_scaling.rope_type', 'yarnn', [types, 'got "yarnn"']],
@@ -302,9 +311,9 @@ describe('configFromGGUF', () => {
   it('maps qwen2 + yarn to the same rope as configFromHF', async () => {
     const cfg = await configFromGGUF(writeGGUF(QWEN_GGUF));
     expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768 } });
-    expect(cfg).toEqual(configFromHF(QWEN_HF));
+    expect(cfg).toEqual(withoutHeadCounts(configFromHF(QWEN_HF)));
     const a = lib.createRope(cfg);
-    const b = lib.createRope(configFromHF(QWEN_HF));
+    const b = lib.createRope(withoutHeadCounts(configFromHF(QWEN_HF)));
     try {
       expect(Array.from(a.invFreq)).toEqual(Array.from(b.invFreq));
       expect(a.attentionFactor).toBe(b.attentionFactor);
@@ -346,7 +355,7 @@ describe('configFromGGUF', () => {
         expect(err.message).not.toContain('allowLocalFile');
       }
       // What the message says works.
-      expect(await configFromGGUF(await openAsBlob(path))).toEqual(configFromHF(QWEN_HF));
+      expect(await configFromGGUF(await openAsBlob(path))).toEqual(withoutHeadCounts(configFromHF(QWEN_HF)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -402,7 +411,7 @@ describe('configFromGGUF', () => {
     expect(ds.scaling.mscale).toBeCloseTo(0.707, 6);
     expect(ds.scaling.mscaleAllDim).toBe(ds.scaling.mscale);
     const a = lib.createRope(ds);
-    const b = lib.createRope(configFromHF(DEEPSEEK_V2_LITE));
+    const b = lib.createRope(withoutHeadCounts(configFromHF(DEEPSEEK_V2_LITE)));
     try {
       expect(Array.from(a.invFreq)).toEqual(Array.from(b.invFreq));
       expect(a.attentionFactor).toBe(1);
