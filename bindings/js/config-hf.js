@@ -239,7 +239,9 @@ function hfLayer(c, fam, get, where, o) {
 function hfScaling(c, dict, prefix, maxPos, fam) {
   const key = (k) => `${prefix}.${k}`;
   // Each spelling is checked before they are compared, so a misspelt one is what is blamed.
-  const typeEntry = agree([[key('rope_type'), dict.rope_type], [key('type'), dict.type]], (v, n) => checkType(v, n, fam));
+  // Compared by what they mean: transformers 5 saves a legacy {"type": "mrope"} as
+  // {"type": "mrope", "rope_type": "default"} (qwen2_vl/configuration_qwen2_vl.py:128-129).
+  const typeEntry = agree([[key('rope_type'), dict.rope_type], [key('type'), dict.type]], (v, n) => HF_TYPES[checkType(v, n, fam)]);
   const common = fam && fam.mrope ? [...HF_COMMON_KEYS, ...HF_MROPE_KEYS] : HF_COMMON_KEYS;
   if (typeEntry === undefined && Object.keys(dict).some((k) => dict[k] !== undefined && !common.includes(k))) {
     failMissingType(dict, prefix);

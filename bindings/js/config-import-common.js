@@ -89,6 +89,11 @@ export function validated(result, keyOf, names = {}) {
   for (const k of EXTENSION_KEYS) delete core[k];
   const proportional = core.scaling !== null && core.scaling !== undefined && core.scaling.type === 'proportional';
   if (proportional) core.scaling = null;
+  // llama3 with low_freq_factor == high_freq_factor (Llama 4): transformers computes it (the
+  // smoothed band is empty), normalizeConfig does not take it yet: checked with high = 2 * low.
+  const llama3Equal = core.scaling !== null && core.scaling !== undefined && core.scaling.type === 'llama3' &&
+    core.scaling.lowFreqFactor === core.scaling.highFreqFactor;
+  if (llama3Equal) core.scaling = { ...core.scaling, highFreqFactor: 2 * core.scaling.lowFreqFactor };
   try {
     normalizeConfig(core);
   } catch (e) {
