@@ -440,11 +440,12 @@ describe('configFromGGUF', () => {
     const llama = {
       'general.architecture': ['str', 'llama'], 'llama.embedding_length': ['u32', 4096], 'llama.attention.head_count': ['u32', 32],
     };
-    // Llama 3.1's per-pair factors live in the rope_freqs tensor.
-    let err = await asyncErrorOf(() => configFromGGUF(writeGGUF(llama, [{ name: 'rope_freqs.weight', data: Array(64).fill(1) }])));
+    // Per-pair factors of the wrong length (Llama 3.1's rope_freqs: rotaryDim / 2 = 64).
+    let err = await asyncErrorOf(() => configFromGGUF(writeGGUF(llama, [{ name: 'rope_freqs.weight', data: Array(63).fill(1) }])));
     expectConfigError(err, 'tensor rope_freqs.weight');
+    // LongRoPE's factors are tensors: a longrope type without them names the tensor.
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'longrope'] })));
-    expectConfigError(err, 'llama.rope.scaling.type');
+    expectConfigError(err, 'tensor rope_factors_long.weight');
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'ntk'], 'llama.rope.scaling.factor': ['f32', 2] })));
     expectConfigError(err, 'llama.rope.scaling.type');
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'yarn'], 'llama.rope.scaling.factor': ['f32', 2],
@@ -455,8 +456,11 @@ describe('configFromGGUF', () => {
     expect((await configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.attn_factor': ['f32', 1] }))).scaling).toBe(null);
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.freq_base': ['str', '10000'] })));
     expectConfigError(err, 'llama.rope.freq_base');
-    err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'general.architecture': ['str', 'qwen2vl'] })));
-    expectConfigError(err, 'general.architecture');
+    // A multimodal architecture without its sections.
+    err = await asyncErrorOf(() => configFromGGUF(writeGGUF({
+      'general.architecture': ['str', 'qwen2vl'], 'qwen2vl.embedding_length': ['u32', 3584], 'qwen2vl.attention.head_count': ['u32', 28],
+    })));
+    expectConfigError(err, 'qwen2vl.rope.dimension_sections');
     // An architecture without a known rope mode needs options.layout.
     const other = { 'general.architecture': ['str', 'mystery'], 'mystery.embedding_length': ['u32', 512], 'mystery.attention.head_count': ['u32', 8] };
     expectConfigError(await asyncErrorOf(() => configFromGGUF(writeGGUF(other))), 'general.architecture');
