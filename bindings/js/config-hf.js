@@ -399,8 +399,25 @@ export function configFromHF(config, options) {
     (v, n) => num(v, n, { positive: true, integer: true }));
   let headDim;
   let headDimKey;
-  if (fam && fam.layers === 'gemma4' && layerType === 'full_attention') {
-    // Full-attention layers' per_layer_config head_dim (configuration_gemma4.py:210-224).
+  // Gemma 4's full-attention layers: per_layer_config overrides (head_dim = global_head_dim,
+  // num_key_value_heads = num_global_key_value_heads when attention_k_eq_v), derived in
+  // __post_init__ unless config.json has them (configuration_gemma4.py:210-224): a saved
+  // config keeps per_layer_config (keyed by layer index) instead of global_head_dim.
+  let layerOverride = null;
+  let overrideKey = '';
+  if (fam && fam.layers === 'gemma4' && layerType === 'full_attention' && has(c, 'per_layer_config') && c.per_layer_config !== null) {
+    if (!isPlainObject(c.per_layer_config)) fail(CODE, at('per_layer_config'), 'must be an object (layer index -> overrides)', c.per_layer_config);
+    const { types } = layerTypesOf(c, fam, get, where);
+    const index = o.layerIndex ?? (types ? types.indexOf('full_attention') : -1);
+    if (index >= 0 && isPlainObject(c.per_layer_config[String(index)])) {
+      layerOverride = c.per_layer_config[String(index)];
+      overrideKey = `${at('per_layer_config')}.${index}`;
+    }
+  }
+  if (layerOverride !== null && has(layerOverride, 'head_dim')) {
+    headDim = num(layerOverride.head_dim, `${overrideKey}.head_dim`, { positive: true, integer: true });
+    headDimKey = `${overrideKey}.head_dim`;
+  } else if (fam && fam.layers === 'gemma4' && layerType === 'full_attention') {
     headDim = num(c.global_head_dim, at('global_head_dim'), { positive: true, integer: true });
     headDimKey = at('global_head_dim');
   } else if (has(c, 'qk_rope_head_dim') && c.qk_rope_head_dim !== null) {
@@ -427,7 +444,9 @@ export function configFromHF(config, options) {
   // num_global_key_value_heads when attention_k_eq_v.
   let kvEntry = has(c, 'num_key_value_heads') && c.num_key_value_heads !== null
     ? { name: at('num_key_value_heads'), v: num(c.num_key_value_heads, at('num_key_value_heads'), { positive: true, integer: true }) } : undefined;
-  if (fam && fam.layers === 'gemma4' && layerType === 'full_attention' && c.attention_k_eq_v === true &&
+  if (layerOverride !== null && has(layerOverride, 'num_key_value_heads')) {
+    kvEntry = { name: `${overrideKey}.num_key_value_heads`, v: num(layerOverride.num_key_value_heads, `${overrideKey}.num_key_value_heads`, { positive: true, integer: true }) };
+  } else if (layerOverride === null && fam && fam.layers === 'gemma4' && layerType === 'full_attention' && c.attention_k_eq_v === true &&
       has(c, 'num_global_key_value_heads') && c.num_global_key_value_heads !== null) {
     kvEntry = { name: at('num_global_key_value_heads'), v: num(c.num_global_key_value_heads, at('num_global_key_value_heads'), { positive: true, integer: true }) };
   }

@@ -276,6 +276,14 @@ describe('Gemma 3 / 3n / 4: RoPE per layer type', () => {
     const last = clone(c);
     last.text_config.layer_types[29] = 'sliding_attention';
     expect(configFromHF(last, { layerIndex: 29 })).toEqual(full);
+    // A config saved by transformers 5 keeps per_layer_config (global_head_dim is popped).
+    const saved = clone(c);
+    delete saved.text_config.global_head_dim;
+    delete saved.text_config.num_global_key_value_heads;
+    saved.text_config.per_layer_config = Object.fromEntries([5, 11, 17, 23, 29].map((i) => [String(i), { head_dim: 512, num_key_value_heads: 2 }]));
+    expect(configFromHF(saved, { layerType: 'full_attention' })).toEqual(full);
+    expect(configFromHF(saved, { layerIndex: 11 })).toEqual(full);
+    expect(configFromHF(saved, { layerIndex: 10 })).toEqual(sliding);
     // A proportion out of range names the key.
     const bad = clone(c);
     bad.text_config.rope_parameters.full_attention.partial_rotary_factor = 1.5;
