@@ -382,7 +382,11 @@ export function configFromHF(config, options) {
   const layerType = hfLayer(c, fam, get, where, o);
   if (layerType === NOPE) return null;
 
-  const picked = hfRopeDict(c, layerType, where, fam);
+  // The per-layer-type rules: the family's, or Gemma 3's 4.x form under another model_type
+  // (rope_local_base_freq for the sliding layers, 4.x rope_scaling for the full ones only).
+  const rules = fam ?? (has(c, 'rope_local_base_freq') && c.rope_local_base_freq !== null
+    ? { perLayer: { full_attention: 10000, sliding_attention: 10000 } } : undefined);
+  const picked = hfRopeDict(c, layerType, where, rules);
   if (picked === null) return null;
   let { dict, prefix } = picked;
   // Gemma 4 without rope_parameters: the class default per layer type.
@@ -468,10 +472,10 @@ export function configFromHF(config, options) {
   // Base: rope_theta (4.x top level or 5.x rope dict), GPT-NeoX's rotary_emb_base. Gemma's
   // sliding-window layers: rope_local_base_freq (4.x) or their rope_parameters entry.
   let baseEntry;
-  if (fam && fam.perLayer) {
+  if (rules && rules.perLayer && layerType !== undefined) {
     const topKey = layerType === 'sliding_attention' ? 'rope_local_base_freq' : 'rope_theta';
     baseEntry = agree([[at(topKey), c[topKey]], [`${pfx}.rope_theta`, dict.rope_theta]], (v, n) => num(v, n, { positive: true }));
-    if (baseEntry === undefined) baseEntry = { name: `${at(topKey)} (class default)`, v: fam.perLayer[layerType] };
+    if (baseEntry === undefined) baseEntry = { name: `${at(topKey)} (class default)`, v: rules.perLayer[layerType] };
   } else {
     baseEntry = agree([
       [at('rope_theta'), c.rope_theta],

@@ -106,6 +106,10 @@ describe('configFromHF', () => {
     expectConfigError(err, 'options.layerType');
     expect(err.message).toContain('rope_local_base_freq');
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'local' })), 'options.layerType');
+    // The same keys without a model_type (layout given): the same two RoPEs.
+    const { model_type: _m, ...anon } = c;
+    expect(configFromHF(anon, { layerType: 'sliding_attention', layout: 'half' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 4 });
+    expect(configFromHF(anon, { layerType: 'full_attention', layout: 'half' }).scaling).toEqual({ type: 'linear', factor: 8 });
     // A layer type for a config with one RoPE for every layer is a mistake, not ignored.
     const single = { model_type: 'llama', hidden_size: 4096, num_attention_heads: 32 };
     expectConfigError(errorOf(() => configFromHF(single, { layerType: 'sliding_attention' })), 'options.layerType');
