@@ -211,6 +211,7 @@ function hfLayer(c, fam, get, where, o) {
     if (types !== undefined) {
       layerType = types[checkLayerIndex(o.layerIndex, types.length, what)];
     } else {
+      if (perLayer) fail(CODE, 'options.layerIndex', `needs ${where}layer_types to know the layer's type: pass options.layerType`, o.layerIndex);
       // No layer types: every layer has the same RoPE; the index need only exist.
       const n = get('num_hidden_layers');
       checkLayerIndex(o.layerIndex, Number.isInteger(n) && n > 0 ? n : undefined, `${where}num_hidden_layers`);

@@ -90,6 +90,11 @@ describe('configFromHF', () => {
     expect(configFromHF(other, { layerType: 'local' }).base).toBe(10000);
     expectConfigError(errorOf(() => configFromHF(other)), 'options.layerType');
     expectConfigError(errorOf(() => configFromHF(other, { layerType: 'full_attention' })), 'options.layerType');
+    // options.layerIndex maps through layer_types, which it then needs.
+    expectConfigError(errorOf(() => configFromHF(other, { layerIndex: 0 })), 'options.layerIndex');
+    expect(configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 1 }).base).toBe(1e6);
+    expect(configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 0 }).base).toBe(10000);
+    expectConfigError(errorOf(() => configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 2 })), 'options.layerIndex');
   });
 
   it('Gemma 3 in the 4.x form: rope_local_base_freq is the sliding layers\' RoPE, so the layer type must be picked', () => {
