@@ -40,6 +40,12 @@ struct JsConfig {
   uintptr_t shortFactorPtr = 0;  // doubles, factorCount of them
   uintptr_t longFactorPtr = 0;
   int factorCount = 0;
+  double partialRotaryFactor = 1;  // proportional
+  int mropeMode = 0;               // rope::MropeMode
+  int mropeStreams = 0;
+  int mropeSection0 = 0, mropeSection1 = 0, mropeSection2 = 0, mropeSection3 = 0;
+  uintptr_t freqFactorsPtr = 0;  // doubles, freqFactorCount of them
+  int freqFactorCount = 0;
 };
 
 rope::Rope* handle(uintptr_t h) { return reinterpret_cast<rope::Rope*>(h); }
@@ -69,6 +75,15 @@ int create(const JsConfig& j, uintptr_t handle_out) {
     const double* lf = reinterpret_cast<const double*>(j.longFactorPtr);
     s.short_factor.assign(sf, sf + j.factorCount);
     s.long_factor.assign(lf, lf + j.factorCount);
+  }
+  s.partial_rotary_factor = j.partialRotaryFactor;
+  c.mrope.mode = static_cast<rope::MropeMode>(j.mropeMode);
+  c.mrope.streams = j.mropeStreams;
+  const int sections[rope::kMaxStreams] = {j.mropeSection0, j.mropeSection1, j.mropeSection2, j.mropeSection3};
+  for (int k = 0; k < rope::kMaxStreams; ++k) c.mrope.sections[k] = sections[k];
+  if (j.freqFactorCount > 0 && j.freqFactorsPtr) {
+    const double* ff = reinterpret_cast<const double*>(j.freqFactorsPtr);
+    c.freq_factors.assign(ff, ff + j.freqFactorCount);
   }
   rope::Rope* r = nullptr;
   const Status st = rope::rope_create(c, &r);
@@ -179,7 +194,16 @@ EMSCRIPTEN_BINDINGS(rope_wasm) {
       .field("highFreqFactor", &JsConfig::highFreqFactor)
       .field("shortFactorPtr", &JsConfig::shortFactorPtr)
       .field("longFactorPtr", &JsConfig::longFactorPtr)
-      .field("factorCount", &JsConfig::factorCount);
+      .field("factorCount", &JsConfig::factorCount)
+      .field("partialRotaryFactor", &JsConfig::partialRotaryFactor)
+      .field("mropeMode", &JsConfig::mropeMode)
+      .field("mropeStreams", &JsConfig::mropeStreams)
+      .field("mropeSection0", &JsConfig::mropeSection0)
+      .field("mropeSection1", &JsConfig::mropeSection1)
+      .field("mropeSection2", &JsConfig::mropeSection2)
+      .field("mropeSection3", &JsConfig::mropeSection3)
+      .field("freqFactorsPtr", &JsConfig::freqFactorsPtr)
+      .field("freqFactorCount", &JsConfig::freqFactorCount);
   function("create", &create);
   function("destroy", &destroy);
   function("apply", &apply);

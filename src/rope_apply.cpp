@@ -9,6 +9,7 @@
 
 #include "kernels/rope_kernels.h"
 #include "rope_cache.h"
+#include "rope_position_streams.h"
 
 namespace rope {
 
@@ -33,6 +34,8 @@ struct Rope {
   // rebuilding one on every switch. Other types use states[0] only.
   RegimeState states[2];
   int state_count = 1;
+  // M-RoPE: the streams a call's positions hold, and the rows of tokens whose streams differ.
+  PositionStreams streams;
   int active = 0;
   double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
   // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
@@ -133,8 +136,9 @@ Status shape_of(const Rope* r, size_t length, int heads, Order order, Shape* s) 
   return Status::kOk;
 }
 
-// Checks positions and returns the default sequence length (largest position + 1).
-Status check_positions(const ApplyParams& p, size_t tokens, double* default_seq_len) {
+// Checks positions and returns the default sequence length (largest position + 1, over
+// every stream of an M-RoPE rope's positions).
+Status check_positions(const Rope* r, const ApplyParams& p, size_t tokens, double* default_seq_len) {
   int64_t max_pos = -1;
   if (p.positions == nullptr) {
     if (p.start < kInt32Min || p.start > kInt32Max) return Status::kPositionInvalid;
@@ -144,7 +148,8 @@ Status check_positions(const ApplyParams& p, size_t tokens, double* default_seq_
       max_pos = last;
     }
   } else {
-    for (size_t t = 0; t < tokens; ++t)
+    const size_t n = tokens * static_cast<size_t>(r->streams.streams());
+    for (size_t t = 0; t < n; ++t)
       if (p.positions[t] > max_pos) max_pos = p.positions[t];
   }
   *default_seq_len = static_cast<double>(max_pos + 1);
@@ -153,7 +158,7 @@ Status check_positions(const ApplyParams& p, size_t tokens, double* default_seq_
 
 Status prepare(Rope* r, const ApplyParams& p, size_t tokens) {
   double seq_len = 0;
-  Status st = check_positions(p, tokens, &seq_len);
+  Status st = check_positions(r, p, tokens, &seq_len);
   if (st != Status::kOk) return st;
   if (p.seq_len > 0) {
     if (!std::isfinite(p.seq_len)) return Status::kSeqLenInvalid;
@@ -189,8 +194,12 @@ void run_kernel(const Rope* r, const KernelArgs& a) {
   r->kernels[a.inverse ? 1 : 0][a.row_scale != 1.0f ? 1 : 0](a, r->rotary_dim / 2);
 }
 
-const int32_t* block_positions(const ApplyParams& p, size_t t0) {
-  return p.positions ? p.positions + t0 : nullptr;
+// The cos/sin rows of tokens t0 .. t0+n-1 of a call of `tokens` tokens (M-RoPE positions
+// are stream-major: stream k of token t at positions[k * tokens + t]).
+Status block_rows(Rope* r, const ApplyParams& p, size_t tokens, size_t t0, size_t n, const float* const** rows) {
+  CosSinCache& cache = r->now().cache;
+  if (p.positions == nullptr) return cache.rows_for(nullptr, p.start + static_cast<int64_t>(t0), n, rows);
+  return r->streams.rows_for(cache, p.positions + t0, tokens, n, rows);
 }
 
 }  // namespace
@@ -212,6 +221,7 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->state_count = frequencies_depend_on_seq_len(config) ? 2 : 1;
   r->next_inv_freq = static_cast<double*>(std::malloc(pair_bytes));
   st = r->next_inv_freq == nullptr ? Status::kOutOfMemory : Status::kOk;
+  if (st == Status::kOk) st = r->streams.init(r->config, r->rotary_dim);
   for (int i = 0; i < r->state_count && st == Status::kOk; ++i) {
     r->states[i].inv_freq = static_cast<double*>(std::malloc(pair_bytes));
     st = r->states[i].inv_freq == nullptr ? Status::kOutOfMemory
@@ -255,7 +265,7 @@ Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
   for (size_t t0 = 0; t0 < s.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, s.tokens - t0);
     const float* const* rows = nullptr;
-    st = r->now().cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    st = block_rows(r, p, s.tokens, t0, n, &rows);
     if (st != Status::kOk) return st;
     run_kernel(r, args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
   }
@@ -278,7 +288,7 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
   for (size_t t0 = 0; t0 < sq.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, sq.tokens - t0);
     const float* const* rows = nullptr;
-    st = r->now().cache.rows_for(block_positions(p, t0), p.start + static_cast<int64_t>(t0), n, &rows);
+    st = block_rows(r, p, sq.tokens, t0, n, &rows);
     if (st != Status::kOk) return st;
     run_kernel(r, args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
     run_kernel(r, args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
@@ -291,7 +301,7 @@ int rope_rotary_dim(const Rope* r) { return r->rotary_dim; }
 const double* rope_inv_freq(const Rope* r) { return r->now().inv_freq; }
 double rope_attention_factor(const Rope* r) { return r->now().attention_factor; }
 size_t rope_cache_bytes(const Rope* r) {
-  size_t bytes = 0;
+  size_t bytes = r->streams.bytes();
   for (int i = 0; i < r->state_count; ++i) bytes += r->states[i].cache.bytes();
   return bytes;
 }

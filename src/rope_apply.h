@@ -17,7 +17,9 @@ struct ApplyParams {
   int num_heads = 0;
   int num_kv_heads = 0;  // apply_qk only
   Order order = Order::kTokenMajor;
-  const int32_t* positions = nullptr;  // one per token, or null for start + t
+  // One per token, or null for start + t. With M-RoPE (config.mrope), one per token per
+  // stream, stream-major: stream k of token t at positions[k * tokens + t].
+  const int32_t* positions = nullptr;
   int64_t start = 0;                   // first position when positions is null
   bool inverse = false;                // rotate by the negative angle
   double seq_len = 0;                  // <= 0: largest position in the call + 1

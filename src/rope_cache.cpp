@@ -116,25 +116,31 @@ Status CosSinCache::grow_table(size_t rows_needed) {
   return Status::kOk;
 }
 
-Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t count,
-                             const float* const** rows) {
-  if (count > kBlockTokens) return Status::kSizeOverflow;
-  // Grow the table to cover this block's positions, but only when some of them fall
-  // within the bound: decoding at position 1,000,000 must not build a table up to it.
-  int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
-  if (positions == nullptr) {
-    max_pos = start + static_cast<int64_t>(count) - 1;
-    min_pos = start < 0 ? 0 : start;
-  } else {
-    for (size_t t = 0; t < count; ++t) {
-      if (positions[t] > max_pos) max_pos = positions[t];
-      if (positions[t] >= 0 && positions[t] < min_pos) min_pos = positions[t];
-    }
-  }
+void CosSinCache::reserve(int64_t min_pos, int64_t max_pos) {
+  // Grow the table to cover these positions, but only when some of them fall within the
+  // bound: decoding at position 1,000,000 must not build a table up to it.
   const int64_t bound = static_cast<int64_t>(max_rows_);
   if (use_table_ && max_pos >= static_cast<int64_t>(table_rows_) && min_pos < bound) {
-    // A failed growth is not fatal: rows past the table are computed below.
+    // A failed growth is not fatal: rows past the table are computed per call.
     (void)grow_table(static_cast<size_t>(std::min(max_pos + 1, bound)));
+  }
+}
+
+Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t count,
+                             const float* const** rows, bool may_grow) {
+  if (count > kBlockTokens) return Status::kSizeOverflow;
+  if (may_grow) {
+    int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
+    if (positions == nullptr) {
+      max_pos = start + static_cast<int64_t>(count) - 1;
+      min_pos = start < 0 ? 0 : start;
+    } else {
+      for (size_t t = 0; t < count; ++t) {
+        if (positions[t] > max_pos) max_pos = positions[t];
+        if (positions[t] >= 0 && positions[t] < min_pos) min_pos = positions[t];
+      }
+    }
+    reserve(min_pos, max_pos);
   }
   const int64_t table_end = use_table_ ? static_cast<int64_t>(table_rows_) : 0;
   auto pos_of = [&](size_t t) -> int64_t {

@@ -39,8 +39,22 @@ class CosSinCache {
   void set_frequencies(const double* inv_freq, double attention_factor, bool use_table = true);
 
   // Row pointers for `count` (<= kBlockTokens) tokens at positions[i], or at start + i
-  // when positions is null. Valid until the next call on this cache.
-  Status rows_for(const int32_t* positions, int64_t start, size_t count, const float* const** rows);
+  // when positions is null. Valid until the next call on this cache. With may_grow false
+  // the table is left as it is (rows past it are computed), so that row pointers an earlier
+  // call handed out into the table stay valid.
+  Status rows_for(const int32_t* positions, int64_t start, size_t count, const float* const** rows,
+                  bool may_grow = true);
+
+  // Grows the table, as rows_for would, to cover positions up to max_pos (when some position
+  // from min_pos, the smallest non-negative one, falls within the bound). Never fails: rows
+  // past a table that could not grow are computed per call.
+  void reserve(int64_t min_pos, int64_t max_pos);
+
+  // True when `row` is a row of the table (stable until the table grows), not of the
+  // per-call scratch or recent rows (which the next rows_for may overwrite).
+  bool in_table(const float* row) const {
+    return table_ != nullptr && row >= table_ && row < table_ + table_rows_ * row_floats_;
+  }
 
   size_t table_rows() const { return table_rows_; }
   size_t max_table_rows() const { return max_rows_; }

@@ -48,12 +48,19 @@ Status validate_scaling(const ScalingParams& s, int rotary_dim) {
       return Status::kOk;
     }
     case ScalingType::kLlama3:
-      // high_freq_factor > low_freq_factor orders the two wavelength thresholds.
+      // high_freq_factor >= low_freq_factor orders the two wavelength thresholds. Equal
+      // factors are valid (Llama 4 Scout has 1 and 1; Hugging Face only warns): no pair then
+      // falls in the smoothed band, whose formula would divide by zero.
       if (!positive_finite(s.factor) || !positive_finite(s.original_max_position_embeddings) ||
           !positive_finite(s.low_freq_factor) || !positive_finite(s.high_freq_factor) ||
-          s.high_freq_factor <= s.low_freq_factor)
+          s.high_freq_factor < s.low_freq_factor)
         return Status::kScalingInvalid;
       return Status::kOk;
+    case ScalingType::kProportional:
+      if (!positive_finite(s.factor)) return Status::kScalingInvalid;
+      return std::isfinite(s.partial_rotary_factor) && s.partial_rotary_factor >= 0 && s.partial_rotary_factor <= 1
+                 ? Status::kOk
+                 : Status::kScalingInvalid;
     case ScalingType::kLongrope: {
       if (s.short_factor.size() != pairs || s.long_factor.size() != pairs)
         return Status::kScalingInvalid;
@@ -79,6 +86,43 @@ Status validate_scaling(const ScalingParams& s, int rotary_dim) {
   return Status::kScalingInvalid;
 }
 
+Status validate_mrope(const RopeConfig& c, int rotary_dim) {
+  const MropeParams& m = c.mrope;
+  if (m.mode == MropeMode::kNone) return Status::kOk;
+  if (m.mode != MropeMode::kChunked && m.mode != MropeMode::kInterleaved && m.mode != MropeMode::kVision)
+    return Status::kMropeInvalid;
+  if (m.streams < 1 || m.streams > kMaxStreams) return Status::kMropeInvalid;
+  long sum = 0;
+  for (int k = 0; k < m.streams; ++k) {
+    if (m.sections[k] < 0 || m.sections[k] > kMaxHeadDim) return Status::kMropeInvalid;
+    sum += m.sections[k];
+  }
+  const long pairs = rotary_dim / 2;
+  switch (m.mode) {
+    case MropeMode::kChunked:
+      return sum == pairs ? Status::kOk : Status::kMropeInvalid;
+    case MropeMode::kInterleaved:
+      // Hugging Face's rule: h on i % 3 == 1 below 3*S_h, w on i % 3 == 2 below 3*S_w, t elsewhere.
+      return m.streams == 3 ? Status::kOk : Status::kMropeInvalid;
+    case MropeMode::kVision:
+      for (int k = 0; k < m.streams; ++k)
+        if (m.sections[k] < 1) return Status::kMropeInvalid;
+      if (sum != pairs) return Status::kMropeInvalid;
+      // Each section is a RoPE of its own rotary dim; Hugging Face's vision towers scale none.
+      return c.scaling.type == ScalingType::kNone ? Status::kOk : Status::kScalingInvalid;
+    default:
+      return Status::kMropeInvalid;
+  }
+}
+
+Status validate_freq_factors(const RopeConfig& c, int rotary_dim) {
+  if (c.freq_factors.empty()) return Status::kOk;
+  if (c.freq_factors.size() != static_cast<size_t>(rotary_dim / 2)) return Status::kFreqFactorsInvalid;
+  for (double f : c.freq_factors)
+    if (!(f > 0)) return Status::kFreqFactorsInvalid;  // NaN, 0 and negatives; +inf = a still pair
+  return Status::kOk;
+}
+
 }  // namespace
 
 Status validate_config(const RopeConfig& c) {
@@ -90,7 +134,10 @@ Status validate_config(const RopeConfig& c) {
   if (c.layout != Layout::kHalf && c.layout != Layout::kInterleaved) return Status::kLayoutInvalid;
   if (!(c.cache_limit_bytes >= 0) || !std::isfinite(c.cache_limit_bytes))
     return Status::kCacheLimitInvalid;
-  return validate_scaling(c.scaling, rd);
+  Status st = validate_scaling(c.scaling, rd);
+  if (st == Status::kOk) st = validate_mrope(c, rd);
+  if (st == Status::kOk) st = validate_freq_factors(c, rd);
+  return st;
 }
 
 }  // namespace rope

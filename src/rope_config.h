@@ -29,6 +29,7 @@ enum class ScalingType : int {
   kYarn = 3,
   kLlama3 = 4,
   kLongrope = 5,
+  kProportional = 6,  // transformers 5.x (Gemma 4): base^(-2i/rotaryDim) for the first pairs, 0 after
 };
 
 // Scaling parameters. A NaN means "not given" where Hugging Face has an optional key,
@@ -48,6 +49,24 @@ struct ScalingParams {
   double high_freq_factor = 4.0;                 // llama3
   std::vector<double> short_factor;              // longrope, rotaryDim/2 entries
   std::vector<double> long_factor;               // longrope, rotaryDim/2 entries
+  double partial_rotary_factor = 1.0;            // proportional: the fraction of pairs that turn
+};
+
+// Multimodal RoPE (M-RoPE): which position stream multiplies each pair's frequency.
+enum class MropeMode : int {
+  kNone = 0,
+  kChunked = 1,      // contiguous sections (Qwen2-VL, Qwen2.5-VL, GLM-4V); sum = rotaryDim/2
+  kInterleaved = 2,  // 3 streams, Hugging Face's Qwen3-VL rule; pairs past the sections: stream 0
+  kVision = 3,       // consecutive sections, frequency index restarting in each (vision towers)
+};
+
+// Most position streams a rope takes (ggml has 4: t, h, w, e).
+constexpr int kMaxStreams = 4;
+
+struct MropeParams {
+  MropeMode mode = MropeMode::kNone;
+  int streams = 0;                   // sections given (= position streams of a call)
+  int sections[kMaxStreams] = {};    // pairs per stream
 };
 
 // Largest head dimension accepted; keeps every size computation far from overflow.
@@ -63,7 +82,16 @@ struct RopeConfig {
   Layout layout = Layout::kHalf;
   ScalingParams scaling;
   double cache_limit_bytes = kDefaultCacheLimitBytes;
+  MropeParams mrope;
+  // Empty, or rotaryDim/2 entries > 0 (infinity allowed): pair i's frequency is divided by
+  // freq_factors[i] after any scaling (ggml's freq_factors: llama3 as a tensor, Gemma 4).
+  std::vector<double> freq_factors;
 };
+
+// Position streams a call's positions hold: the mrope sections, or 1.
+inline int position_streams(const RopeConfig& c) {
+  return c.mrope.mode == MropeMode::kNone ? 1 : c.mrope.streams;
+}
 
 // Checks every field; returns the first problem found.
 Status validate_config(const RopeConfig& c);

@@ -74,11 +74,34 @@ void llama3(const RopeConfig& c, int dim, double* inv_freq, PairInfo* info) {
       inv_freq[i] = f;
       if (info != nullptr) info[i].interp_weight = 0.0;
     } else {  // in between: Llama 3.1's smooth blend
-      const double smooth = (old_context / wavelen - s.low_freq_factor) /
-                            (s.high_freq_factor - s.low_freq_factor);
+      // With low == high (Llama 4) only a wavelength of exactly old_context / low lands here,
+      // where Hugging Face's formula is 0/0; such a pair is kept.
+      const double width = s.high_freq_factor - s.low_freq_factor;
+      const double smooth = width > 0 ? (old_context / wavelen - s.low_freq_factor) / width : 1.0;
       inv_freq[i] = (1 - smooth) * f / s.factor + smooth * f;
       if (info != nullptr) info[i].interp_weight = 1 - smooth;
     }
+  }
+}
+
+// transformers 5.x `_compute_proportional_rope_parameters` (modeling_rope_utils.py at
+// decba1d2ea, 5.16.0.dev0): the first int(partial_rotary_factor * dim // 2) pairs turn at
+// base^(-2i/dim), the exponent over the whole rotated width, the rest not at all; all / factor.
+void proportional(const RopeConfig& c, int dim, double* inv_freq) {
+  const ScalingParams& s = c.scaling;
+  const int pairs = dim / 2;
+  const int angles = static_cast<int>(std::floor(s.partial_rotary_factor * dim / 2));
+  for (int i = 0; i < pairs; ++i) inv_freq[i] = i < angles ? 1.0 / pos_freq(c.base, i, dim) / s.factor : 0.0;
+}
+
+// The M-RoPE vision towers (Qwen2-VL's VisionRotaryEmbedding(head_dim // 2) per stream,
+// modeling_qwen2_vl.py; ggml's GGML_ROPE_TYPE_VISION): pair j of section k turns at
+// base^(-2j / (2 * S_k)), an independent RoPE of rotary dim 2*S_k per section.
+void vision_base_frequencies(const RopeConfig& c, double* out) {
+  int i = 0;
+  for (int k = 0; k < c.mrope.streams; ++k) {
+    const int width = 2 * c.mrope.sections[k];
+    for (int j = 0; j < c.mrope.sections[k]; ++j) out[i++] = 1.0 / pos_freq(c.base, j, width);
   }
 }
 
@@ -143,16 +166,25 @@ Status compute_frequencies(const RopeConfig& config, double seq_len, double* inv
   const int dim = effective_rotary_dim(config);
   const int pairs = dim / 2;
   const ScalingParams& s = config.scaling;
+  const bool vision = config.mrope.mode == MropeMode::kVision;
   // interp_weight is only meaningful for yarn and llama3, which overwrite the NaN.
   if (info != nullptr) {
+    if (vision) {
+      vision_base_frequencies(config, inv_freq);
+      for (int i = 0; i < pairs; ++i) info[i].base_freq = inv_freq[i];
+    }
     for (int i = 0; i < pairs; ++i) {
-      info[i].base_freq = 1.0 / pos_freq(config.base, i, dim);
+      if (!vision) info[i].base_freq = 1.0 / pos_freq(config.base, i, dim);
       info[i].interp_weight = std::nan("");
     }
   }
   switch (s.type) {
     case ScalingType::kNone:
-      for (int i = 0; i < pairs; ++i) inv_freq[i] = 1.0 / pos_freq(config.base, i, dim);
+      if (vision) vision_base_frequencies(config, inv_freq);
+      else for (int i = 0; i < pairs; ++i) inv_freq[i] = 1.0 / pos_freq(config.base, i, dim);
+      break;
+    case ScalingType::kProportional:
+      proportional(config, dim, inv_freq);
       break;
     case ScalingType::kLinear:
       for (int i = 0; i < pairs; ++i) inv_freq[i] = 1.0 / pos_freq(config.base, i, dim) / s.factor;
@@ -181,6 +213,9 @@ Status compute_frequencies(const RopeConfig& config, double seq_len, double* inv
       break;
     }
   }
+  // ggml's freq_factors: theta_i / ff_i, after any scaling (it commutes with all of them).
+  if (!config.freq_factors.empty())
+    for (int i = 0; i < pairs; ++i) inv_freq[i] /= config.freq_factors[i];
   result->attention_factor = scaling_attention_factor(s);
   if (info != nullptr) {
     for (int i = 0; i < pairs; ++i) {

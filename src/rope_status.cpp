@@ -20,6 +20,8 @@ const char* status_name(Status s) {
     case Status::kNullPointer: return "NULL_POINTER";
     case Status::kTokenCountMismatch: return "TOKEN_COUNT_MISMATCH";
     case Status::kCacheLimitInvalid: return "CACHE_LIMIT_INVALID";
+    case Status::kMropeInvalid: return "MROPE_INVALID";
+    case Status::kFreqFactorsInvalid: return "FREQ_FACTORS_INVALID";
   }
   return "UNKNOWN";
 }

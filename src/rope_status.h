@@ -21,6 +21,8 @@ enum class Status : int {
   kNullPointer = 13,         // a required pointer was null
   kTokenCountMismatch = 14,  // q and k hold different numbers of tokens
   kCacheLimitInvalid = 15,   // cache limit negative or not finite
+  kMropeInvalid = 16,        // multimodal sections or mode out of their domain
+  kFreqFactorsInvalid = 17,  // freq factors of the wrong count, or not > 0
 };
 
 // A short, stable, machine-readable name for a status ("HEAD_DIM_INVALID", ...).

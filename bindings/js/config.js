@@ -1,13 +1,16 @@
 // RopeConfig: checks and defaults in JS, then the flat form the Embind block takes.
 import { RopeError, describe, fail } from './errors.js';
-import { checkEvenPositive, checkFinite, checkKeys, checkObject, checkOneOf } from './validate.js';
+import { checkEvenPositive, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf } from './validate.js';
+import { MROPE_MODES, normalizeFreqFactors, normalizeMrope } from './mrope-config.js';
 import { normalizeScaling, scalingToCore } from './scaling.js';
 
 export const MAX_HEAD_DIM = 65536;
 export const DEFAULT_CACHE_LIMIT_BYTES = 8 * 1024 * 1024;
 export const LAYOUTS = ['half', 'interleaved'];
 
-const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes'];
+const CONFIG_KEYS = ['headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'cacheLimitBytes', 'numHeads', 'numKvHeads', 'mrope', 'freqFactors'];
+// Largest head count of a call (and of RopeConfig.numHeads / numKvHeads).
+export const MAX_HEADS = 1 << 20;
 
 // What each layout pairs, and the names other code gives that pairing (model families,
 // Hugging Face's and llama.cpp's functions and rope modes), for errors that say which to use.
@@ -79,15 +82,32 @@ export function normalizeConfig(config) {
     ? DEFAULT_CACHE_LIMIT_BYTES
     : checkFinite(config.cacheLimitBytes, 'config.cacheLimitBytes', 'CACHE_LIMIT_INVALID', { min: 0 });
   const scaling = normalizeScaling(config.scaling, rotaryDim);
-  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes };
+  // The model's head counts (configFromHF returns them): applyQK's defaults for numHeads and
+  // numKvHeads. apply always takes numHeads, since it rotates q or k.
+  const heads = (key) => (config[key] === undefined || config[key] === null
+    ? null : checkInteger(config[key], `config.${key}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS }));
+  const numHeads = heads('numHeads');
+  const numKvHeads = heads('numKvHeads');
+  const mrope = normalizeMrope(config.mrope, rotaryDim, scaling);
+  const freqFactors = normalizeFreqFactors(config.freqFactors, rotaryDim);
+  return { headDim, rotaryDim, base, layout, scaling, cacheLimitBytes, numHeads, numKvHeads, mrope, freqFactors };
 }
 
 /**
- * The flat object the Embind value_object expects. Longrope factor arrays are written
- * by the caller into wasm memory at `factorPtrs` (short, long), or 0 when absent.
+ * The flat object the Embind value_object expects. Longrope factor arrays and freq factors
+ * are written by the caller into wasm memory at `factorPtrs` (short, long, freq), or 0.
  */
-export function configToCore(cfg, factorPtrs = [0, 0]) {
+export function configToCore(cfg, factorPtrs = [0, 0, 0]) {
+  const section = cfg.mrope ? cfg.mrope.section : [];
   return {
+    mropeMode: cfg.mrope ? MROPE_MODES.indexOf(cfg.mrope.mode) + 1 : 0,
+    mropeStreams: section.length,
+    mropeSection0: section[0] ?? 0,
+    mropeSection1: section[1] ?? 0,
+    mropeSection2: section[2] ?? 0,
+    mropeSection3: section[3] ?? 0,
+    freqFactorsPtr: factorPtrs[2] ?? 0,
+    freqFactorCount: cfg.freqFactors ? cfg.freqFactors.length : 0,
     headDim: cfg.headDim,
     rotaryDim: cfg.rotaryDim,
     base: cfg.base,

@@ -47,11 +47,11 @@ function copyChunk(m, arr, shape, c, at, toWasm) {
 // The chunks of one group of tensors: runs of tokens with all heads, or, when one token of
 // the group's copied tensor exceeds COPY_CHUNK_BYTES, single tokens split into head groups
 // (such a group holds one tensor). A chunk has at most COPY_CHUNK_BYTES / 8 tokens, so its
-// positions fit in POSITIONS_MAX_BYTES.
-function chunksOf(tokens, perTokenBytes, heads, headDim) {
+// positions (every stream of an M-RoPE rope's) fit in POSITIONS_MAX_BYTES.
+function chunksOf(tokens, perTokenBytes, heads, headDim, streams) {
   const out = [];
   if (perTokenBytes <= COPY_CHUNK_BYTES) {
-    const n = Math.floor(COPY_CHUNK_BYTES / Math.max(perTokenBytes, 8));
+    const n = Math.min(Math.floor(COPY_CHUNK_BYTES / Math.max(perTokenBytes, 8)), Math.floor(POSITIONS_MAX_BYTES / (4 * streams)));
     for (let t0 = 0; t0 < tokens; t0 += n) out.push({ t0, n: Math.min(n, tokens - t0), h0: 0, g: 0 });
     return out;
   }
@@ -68,17 +68,17 @@ const partOf = (c, p) => (c.g === 0 ? { t0: c.t0, n: c.n, h0: 0, g: p.heads } : 
 // How a call runs: the in-wasm head-major tensors (one call each), then groups of tensors
 // chunked together (q and k in one group unless one token of them exceeds a chunk), and the
 // scratch all of it needs, allocated once before anything is rotated.
-function planOf(parts, shape, hasList) {
+function planOf(parts, shape, hasList, streams) {
   const { tokens, headDim, order } = shape;
   const inPlace = parts.filter((p) => p.array === null && order !== TOKEN_MAJOR);
   const rest = parts.filter((p) => !inPlace.includes(p));
   const copiedBytes = (ps) => ps.reduce((s, p) => s + (p.array ? 4 * p.heads * headDim : 0), 0);
   const groups = rest.length === 2 && copiedBytes(rest) > COPY_CHUNK_BYTES ? rest.map((p) => [p]) : rest.length ? [rest] : [];
-  let scratchBytes = inPlace.length && hasList ? 4 * tokens : 0;
+  let scratchBytes = inPlace.length && hasList ? 4 * streams * tokens : 0;
   const planned = groups.map((ps) => {
-    const chunks = chunksOf(tokens, copiedBytes(ps), ps[0].heads, headDim);
+    const chunks = chunksOf(tokens, copiedBytes(ps), ps[0].heads, headDim, streams);
     const maxN = chunks.reduce((s, c) => Math.max(s, c.n), 0);
-    const posBytes = hasList ? Math.ceil((4 * maxN) / 64) * 64 : 0;
+    const posBytes = hasList ? Math.ceil((4 * streams * maxN) / 64) * 64 : 0;
     const dataBytes = ps.map((p) => (p.array ? 4 * maxN * partOf(chunks[0], p).g * headDim : 0));
     scratchBytes = Math.max(scratchBytes, posBytes + dataBytes.reduce((s, b) => s + b, 0));
     return { parts: ps, chunks, posBytes, dataBytes };
@@ -94,7 +94,8 @@ function planOf(parts, shape, hasList) {
  *   lib:   the RopeLibrary (scratch)
  *   parts: [{ array (Float32Array to copy) or null, ptr (wasm address when array is null),
  *           heads }]
- *   shape: { tokens, headDim, order }, pos: { start, list (Int32Array | number[] | null) }
+ *   shape: { tokens, headDim, order }, pos: { start, list (Int32Array | number[] | null),
+ *           streams (position streams: list holds streams * tokens, stream-major) }
  * Returns 0 or the first non-zero status; throws OUT_OF_MEMORY before touching anything
  * when the scratch cannot be had.
  */
@@ -102,7 +103,8 @@ export function rotateCopying(core, lib, what, parts, shape, pos) {
   const { tokens, headDim, order } = shape;
   const m = core.m;
   const list = pos.list === null || pos.list instanceof Int32Array ? pos.list : Int32Array.from(pos.list);
-  const plan = planOf(parts, shape, list !== null);
+  const streams = pos.streams ?? 1;
+  const plan = planOf(parts, shape, list !== null, streams);
   const scratch = plan.scratchBytes > 0 ? lib._scratch(plan.scratchBytes, what) : 0;
   if (plan.inPlace.length > 0) {
     if (list) m.HEAP32.set(list, scratch >>> 2);
@@ -118,7 +120,10 @@ export function rotateCopying(core, lib, what, parts, shape, pos) {
       const own = ps.map((p) => partOf(c, p));
       const ptrs = ps.map((p, i) => (p.array ? at[i] : p.ptr + 4 * c.t0 * p.heads * headDim));
       ps.forEach((p, i) => { if (p.array) copyChunk(m, p.array, shapes[i], own[i], at[i], true); });
-      if (list) m.HEAP32.set(list.subarray(c.t0, c.t0 + c.n), scratch >>> 2);
+      // The chunk's positions, stream-major over its own tokens (as the core reads them).
+      if (list) {
+        for (let k = 0; k < streams; k++) m.HEAP32.set(list.subarray(k * tokens + c.t0, k * tokens + c.t0 + c.n), (scratch >>> 2) + k * c.n);
+      }
       const posPtr = list ? scratch : 0;
       const start = list ? 0 : pos.start + c.t0;
       const lengths = own.map((o) => o.n * o.g * headDim);

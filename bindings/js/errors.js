@@ -29,6 +29,8 @@ export const STATUS_CODES = [
   'NULL_POINTER',
   'TOKEN_COUNT_MISMATCH',
   'CACHE_LIMIT_INVALID',
+  'MROPE_INVALID',
+  'FREQ_FACTORS_INVALID',
 ];
 
 /** A short, readable rendering of any value for error messages. */
@@ -54,6 +56,8 @@ export function fail(code, argument, expectation, value) {
 // What a core status is about, for statuses the JS checks cannot all anticipate.
 const STATUS_ARGUMENTS = {
   SCALING_INVALID: 'config.scaling',
+  MROPE_INVALID: 'config.mrope',
+  FREQ_FACTORS_INVALID: 'config.freqFactors',
   SEQ_LEN_INVALID: 'options.seqLen',
 };
 

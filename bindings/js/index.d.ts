@@ -348,6 +348,10 @@ export interface RopeConfig {
   scaling?: RopeScaling | null;
   /** Bound on the cos/sin table in bytes (default 8 MiB); positions past it are computed per call. */
   cacheLimitBytes?: number;
+  /** The model's query heads (configFromHF gives it): applyQK's default numHeads, and `rope.numHeads`. */
+  numHeads?: number | null;
+  /** The model's key/value heads (configFromHF gives it): applyQK's default numKvHeads, and `rope.numKvHeads`. */
+  numKvHeads?: number | null;
 }
 
 export interface ApplyOptions {
@@ -378,9 +382,11 @@ export interface RerotateOptions {
   toSeqLen: number;
 }
 
-export interface ApplyQKOptions extends ApplyOptions {
-  /** Heads in k (grouped-query attention); q has numHeads. */
-  numKvHeads: number;
+export interface ApplyQKOptions extends Omit<ApplyOptions, 'numHeads'> {
+  /** Heads in q; may be left out when the config gave numHeads. */
+  numHeads?: number;
+  /** Heads in k (grouped-query attention); may be left out when the config gave numKvHeads. */
+  numKvHeads?: number;
 }
 
 export interface PairFrequencies {
@@ -411,9 +417,17 @@ export interface Rope {
   /** Bytes held by the cos/sin cache now. */
   readonly cacheBytes: number;
   readonly disposed: boolean;
+  /** config.numHeads / config.numKvHeads, or null when the config did not give them. */
+  readonly numHeads: number | null;
+  readonly numKvHeads: number | null;
   /** Per-pair frequencies at a sequence length. */
   frequencies(options?: { seqLen?: number }): PairFrequencies;
-  /** Rotates x in place. A Float32Array is copied in and out; a RopeBuffer is rotated where it lives. */
+  /**
+   * Rotates x in place. A RopeBuffer, or a Float32Array lying inside one live RopeBuffer (a view
+   * or a subarray of one), is rotated where it lives; any other view of this library's wasm
+   * memory is a RopeError (HEAP_VIEW_INVALID, or DISPOSED for a disposed buffer's view); any
+   * other Float32Array is copied in and out, in bounded chunks.
+   */
   apply(x: Tensor, options: ApplyOptions): void;
   /** Rotates q and k in place with one cos/sin lookup. */
   applyQK(q: Tensor, k: Tensor, options: ApplyQKOptions): void;

@@ -2,15 +2,15 @@
 // memory is touched, then calls the core once and turns a status into a RopeError.
 import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
-import { configToCore, normalizeConfig } from './config.js';
+import { MAX_HEADS, configToCore, normalizeConfig } from './config.js';
 import { COPY_CHUNK_BYTES, rotateCopying } from './copying.js';
+import { defaultSeqLen, resolvePositions } from './positions.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const ORDERS = ['token-major', 'head-major'];
 const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
 const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
-const MAX_HEADS = 1 << 20;
 
 // checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path. A switch compares
 // each key with constants (measured 7 ns for a two-key object, against 13 ns for a search of
@@ -94,57 +94,14 @@ function startFits(start, tokens) {
   return start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX;
 }
 
-// positions -> { start, list } where list is an Int32Array (or array) of one per token, or null.
-function resolvePositions(positions, tokens, lib) {
-  if (positions === undefined) return { start: 0, list: null };
-  if (typeof positions === 'number') {
-    checkInteger(positions, 'options.positions', 'POSITION_INVALID', { min: INT32_MIN, max: INT32_MAX });
-    if (tokens > 0 && positions + tokens - 1 > INT32_MAX) {
-      fail('POSITION_INVALID', 'options.positions', `plus ${tokens - 1} (the last token) must be <= ${INT32_MAX}`, positions);
-    }
-    return { start: positions, list: null };
-  }
-  if (positions instanceof Int32Array || Array.isArray(positions)) {
-    if (positions instanceof Int32Array) lib._checkNotDetached(positions, 'options.positions');
-    if (positions.length !== tokens) {
-      fail('POSITION_INVALID', 'options.positions', `must have one position per token (${tokens})`, positions);
-    }
-    if (Array.isArray(positions)) {
-      for (let i = 0; i < positions.length; i++) {
-        const p = positions[i];
-        if (typeof p !== 'number' || !Number.isInteger(p) || p < INT32_MIN || p > INT32_MAX) {
-          fail('POSITION_INVALID', `options.positions[${i}]`, `must be an integer in [${INT32_MIN}, ${INT32_MAX}]`, p);
-        }
-      }
-    }
-    // Positions that live in this library's wasm memory must lie inside a live RopeBuffer
-    // (like any heap view), and are copied first: the call's own scratch may grow memory
-    // and detach them before they are read.
-    if (positions instanceof Int32Array && positions.buffer === lib._heapBuffer()) {
-      lib._heapViewAddress(positions, 'options.positions');
-      return { start: 0, list: positions.slice() };
-    }
-    return { start: 0, list: positions };
-  }
-  return fail('POSITION_INVALID', 'options.positions', 'must be a number, an Int32Array or an array of integers', positions);
-}
-
-// The sequence length a call without seqLen uses: its largest position + 1 (at least 1).
-function defaultSeqLen(pos, tokens) {
-  let max = pos.start + tokens - 1;
-  if (pos.list) {
-    max = -1;
-    for (let i = 0; i < pos.list.length; i++) if (pos.list[i] > max) max = pos.list[i];
-  }
-  return Math.max(1, max + 1);
-}
-
 export class Rope {
   #lib;
   #m;
   #handle;
   #cfg;
   #pairs;
+  // Position streams of a call (the mrope sections; 1 for 1-D RoPE).
+  #streams;
   // The sequence length of the last call (what dynamic/longrope frequencies follow).
   #seqLenInForce = 1;
 
@@ -158,23 +115,31 @@ export class Rope {
     this.#cfg = cfg;
     this.#handle = handle;
     this.#pairs = cfg.rotaryDim / 2;
+    this.#streams = cfg.mrope ? cfg.mrope.section.length : 1;
   }
 
   /** @internal */
   static _create(lib, module, config) {
     const cfg = normalizeConfig(config);
-    // The out-slot for the handle, plus the longrope factor arrays when there are any.
+    // The out-slot for the handle, plus the longrope factor arrays and freq factors when
+    // there are any.
     const factors = cfg.scaling && cfg.scaling.shortFactor ? cfg.scaling.shortFactor.length : 0;
-    const bytes = 8 + 16 * factors;
+    const ff = cfg.freqFactors ? cfg.freqFactors.length : 0;
+    const bytes = 8 + 16 * factors + 8 * ff;
     const tmp = lib._malloc(bytes, 'createRope');
     let handle = 0;
     try {
-      let ptrs = [0, 0];
+      const ptrs = [0, 0, 0];
+      const f64 = new Float64Array(lib._heapBuffer(), tmp + 8, 2 * factors + ff);
       if (factors > 0) {
-        const f64 = new Float64Array(lib._heapBuffer(), tmp + 8, 2 * factors);
         f64.set(cfg.scaling.shortFactor, 0);
         f64.set(cfg.scaling.longFactor, factors);
-        ptrs = [tmp + 8, tmp + 8 + 8 * factors];
+        ptrs[0] = tmp + 8;
+        ptrs[1] = tmp + 8 + 8 * factors;
+      }
+      if (ff > 0) {
+        f64.set(cfg.freqFactors, 2 * factors);
+        ptrs[2] = tmp + 8 + 16 * factors;
       }
       const status = module.create(configToCore(cfg, ptrs), tmp);
       handle = new Uint32Array(lib._heapBuffer(), tmp, 1)[0];
@@ -194,6 +159,13 @@ export class Rope {
   /** The normalized scaling in use (a copy), or null. */
   get scaling() { return this.#cfg.scaling === null ? null : structuredClone(this.#cfg.scaling); }
   get disposed() { return this.#handle === 0; }
+  /** The normalized mrope ({ section, mode }, a copy), or null for 1-D RoPE. */
+  get mrope() { return this.#cfg.mrope === null ? null : { section: this.#cfg.mrope.section.slice(), mode: this.#cfg.mrope.mode }; }
+  /** The freq factors in use (a copy), or null. */
+  get freqFactors() { return this.#cfg.freqFactors === null ? null : this.#cfg.freqFactors.slice(); }
+  /** The model's query / key-value head counts given in the config (applyQK's defaults), or null. */
+  get numHeads() { return this.#cfg.numHeads; }
+  get numKvHeads() { return this.#cfg.numKvHeads; }
 
   /** The rotaryDim/2 frequencies in use (a copy). */
   get invFreq() {
@@ -261,11 +233,17 @@ export class Rope {
     // the general path, which reports it.
     if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
         isStartOrNone(positions)) {
-      const inWasm = x instanceof RopeBuffer;
-      const copied = !inWasm && x instanceof Float32Array && x.length > 0 && 4 * x.length <= COPY_CHUNK_BYTES &&
-        x.buffer !== this.#lib._heapBuffer();
+      // A RopeBuffer or a checked view of one (used in place), or a small Float32Array to copy.
+      let ptr = -1;
+      let copied = false;
+      if (x instanceof RopeBuffer) {
+        ptr = RopeBuffer._addressIn(x, this.#lib, 'x');
+      } else if (x instanceof Float32Array && x.length > 0) {
+        if (x.buffer === this.#lib._heapBuffer()) ptr = this.#lib._heapViewAddress(x, 'x');
+        else copied = 4 * x.length <= COPY_CHUNK_BYTES;
+      }
+      const inWasm = ptr >= 0;
       if (inWasm || copied) {
-        const ptr = inWasm ? RopeBuffer._addressIn(x, this.#lib, 'x') : 0;
         const length = x.length;
         const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
         const start = positions === undefined ? 0 : positions;
@@ -289,7 +267,7 @@ export class Rope {
   #applyGeneral(x, o) {
     const t = resolveTensor(x, 'x', this.#lib);
     const tokens = this.#tokens(t.length, o.numHeads, 'x', 'options.numHeads');
-    const pos = resolvePositions(o.positions, tokens, this.#lib);
+    const pos = resolvePositions(o.positions, tokens, this.#streams, this.#lib);
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
@@ -330,14 +308,17 @@ export class Rope {
     this.#check('applyQK');
     checkObject(options, 'options');
     checkApplyKeys(options, true);
-    const numHeads = options.numHeads, numKvHeads = options.numKvHeads, positions = options.positions;
+    // Head counts default to the config's (configFromHF gives them).
+    const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
+    const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
+    const positions = options.positions;
     const order = options.order, inverse = options.inverse, seqLen = options.seqLen;
-    // Two RopeBuffers and a start position (decode): checked inline, as in apply.
-    if (q instanceof RopeBuffer && k instanceof RopeBuffer && order === undefined && inverse === undefined &&
-        seqLen === undefined && isHeadCount(numHeads) && isHeadCount(numKvHeads) &&
-        isStartOrNone(positions)) {
-      const qPtr = RopeBuffer._addressIn(q, this.#lib, 'q');
-      const kPtr = RopeBuffer._addressIn(k, this.#lib, 'k');
+    // Two RopeBuffers (or checked views of them) and a start position (decode): checked
+    // inline, as in apply.
+    if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
+        isHeadCount(numKvHeads) && isStartOrNone(positions) && this.#inWasm(q) && this.#inWasm(k)) {
+      const qPtr = this.#addressOf(q, 'q');
+      const kPtr = this.#addressOf(k, 'k');
       const qLength = q.length, kLength = k.length;
       if (!overlaps(qPtr, qLength, kPtr, kLength)) {
         const tokens = this.#tokens(qLength, numHeads, 'q', 'options.numHeads');
@@ -352,8 +333,12 @@ export class Rope {
         }
       }
     }
-    checkInteger(numHeads, 'options.numHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
-    checkInteger(numKvHeads, 'options.numKvHeads', 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    for (const [name, v, what] of [['numHeads', numHeads, 'query heads q holds'], ['numKvHeads', numKvHeads, 'key heads k holds (with grouped-query attention fewer than numHeads)']]) {
+      if (v === undefined) {
+        fail('NUM_HEADS_INVALID', `options.${name}`, `is required for applyQK: the number of ${what}; pass it, or give config.${name} to createRope (configFromHF does)`, v);
+      }
+      checkInteger(v, `options.${name}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+    }
     this.#applyQKGeneral(q, k, { numHeads, numKvHeads, positions, order, inverse, seqLen });
   }
 
@@ -368,7 +353,7 @@ export class Rope {
     if (tokens !== kTokens) {
       fail('TOKEN_COUNT_MISMATCH', 'k', `must hold as many tokens as q (${tokens}) with numKvHeads ${o.numKvHeads}; it holds ${kTokens}`, k);
     }
-    const pos = resolvePositions(o.positions, tokens, this.#lib);
+    const pos = resolvePositions(o.positions, tokens, this.#streams, this.#lib);
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
@@ -413,6 +398,16 @@ export class Rope {
 
   #check(what) {
     if (this.#handle === 0) throw new RopeError('DISPOSED', `${what}: this Rope has been disposed`, { argument: 'rope' });
+  }
+
+  // A RopeBuffer, or a non-empty Float32Array over this library's memory (the inline paths).
+  #inWasm(t) {
+    return t instanceof RopeBuffer || (t instanceof Float32Array && t.length > 0 && t.buffer === this.#lib._heapBuffer());
+  }
+
+  // The wasm address of a tensor #inWasm accepted, after its checks.
+  #addressOf(t, name) {
+    return t instanceof RopeBuffer ? RopeBuffer._addressIn(t, this.#lib, name) : this.#lib._heapViewAddress(t, name);
   }
 
   // Checks the options object and returns one read of each option: a value that changed

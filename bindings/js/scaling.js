@@ -7,8 +7,8 @@
 // Every problem is a RopeError with code SCALING_INVALID naming the key.
 import { RopeError, describe, fail } from './errors.js';
 
-export const SCALING_TYPES = ['default', 'linear', 'dynamic', 'yarn', 'llama3', 'longrope'];
-const TYPE_CODES = { default: 0, linear: 1, dynamic: 2, yarn: 3, llama3: 4, longrope: 5 };
+export const SCALING_TYPES = ['default', 'linear', 'dynamic', 'yarn', 'llama3', 'longrope', 'proportional'];
+const TYPE_CODES = { default: 0, linear: 1, dynamic: 2, yarn: 3, llama3: 4, longrope: 5, proportional: 6 };
 
 const KEYS = {
   default: ['type'],
@@ -19,6 +19,7 @@ const KEYS = {
   llama3: ['type', 'factor', 'lowFreqFactor', 'highFreqFactor', 'originalMaxPositionEmbeddings'],
   longrope: ['type', 'shortFactor', 'longFactor', 'originalMaxPositionEmbeddings', 'maxPositionEmbeddings', 'factor',
     'attentionFactor'],
+  proportional: ['type', 'partialRotaryFactor', 'factor'],
 };
 
 const CODE = 'SCALING_INVALID';
@@ -155,7 +156,8 @@ export function normalizeScaling(scaling, rotaryDim) {
       const factor = positive(s, 'factor');
       const lowFreqFactor = positive(s, 'lowFreqFactor');
       const highFreqFactor = positive(s, 'highFreqFactor');
-      if (highFreqFactor <= lowFreqFactor) fail(CODE, `${PREFIX}.highFreqFactor`, `must be > lowFreqFactor (${lowFreqFactor})`, highFreqFactor);
+      // Equal factors are valid (Llama 4 Scout: 1 and 1; Hugging Face only warns).
+      if (highFreqFactor < lowFreqFactor) fail(CODE, `${PREFIX}.highFreqFactor`, `must be >= lowFreqFactor (${lowFreqFactor})`, highFreqFactor);
       return { type, factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: positive(s, 'originalMaxPositionEmbeddings') };
     }
     case 'longrope': {
@@ -176,6 +178,15 @@ export function normalizeScaling(scaling, rotaryDim) {
       }
       return { type, shortFactor, longFactor, originalMaxPositionEmbeddings: original, maxPositionEmbeddings: max, factor, attentionFactor };
     }
+    case 'proportional': {
+      // transformers 5.x (Gemma 4 full attention): the first floor(pf * rotaryDim / 2) pairs
+      // turn at base^(-2i/rotaryDim), the rest not at all; every frequency / factor.
+      const pf = s.partialRotaryFactor;
+      if (typeof pf !== 'number' || !Number.isFinite(pf) || pf < 0 || pf > 1) {
+        fail(CODE, `${PREFIX}.partialRotaryFactor`, 'must be a number in [0, 1] (the fraction of pairs that turn)', pf);
+      }
+      return { type, partialRotaryFactor: pf, factor: isAbsent(s.factor) ? 1 : positive(s, 'factor') };
+    }
     default:
       return fail(CODE, `${PREFIX}.type`, 'is not handled', type);
   }
@@ -186,7 +197,7 @@ export function scalingToCore(s) {
   const core = {
     scalingType: 0, factor: 1, maxPositionEmbeddings: 0, originalMaxPositionEmbeddings: 0,
     betaFast: 32, betaSlow: 1, mscale: NaN, mscaleAllDim: NaN, attentionFactor: NaN,
-    truncate: true, lowFreqFactor: 1, highFreqFactor: 4, factorCount: 0,
+    truncate: true, lowFreqFactor: 1, highFreqFactor: 4, factorCount: 0, partialRotaryFactor: 1,
   };
   if (s === null) return core;
   core.scalingType = TYPE_CODES[s.type];
@@ -222,6 +233,10 @@ export function scalingToCore(s) {
       core.maxPositionEmbeddings = num(s.maxPositionEmbeddings, 0);
       core.attentionFactor = num(s.attentionFactor, NaN);
       core.factorCount = s.shortFactor.length;
+      break;
+    case 'proportional':
+      core.factor = s.factor;
+      core.partialRotaryFactor = s.partialRotaryFactor;
       break;
     default:
       break;

@@ -13,8 +13,11 @@ import * as ort from 'onnxruntime-web';
 import { loadRope } from '../../dist/index.js';
 import { LAYERS, SIZES, runCases } from './bench-cases.js';
 import { runInChromium } from './run-browser.js';
+import { runSafetyCases } from './safety-cases.js';
 
 const args = new Set(process.argv.slice(2));
+// --safety-only: just the memory-safety and bounded-memory cases (Node), for quick looks.
+const safetyOnly = args.has('--safety-only');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const note = (m) => process.stderr.write(`  ${m}\n`);
 
@@ -36,9 +39,9 @@ const makeLibs = async () => ({
 // BENCH_SIZES=decode,small limits the sizes (Node only; for quick looks).
 const only = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',') : null;
 const sizes = only ? SIZES.filter((s) => only.includes(s.name)) : SIZES;
-envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
+if (!safetyOnly) envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
 
-if (!args.has('--no-browser')) {
+if (!args.has('--no-browser') && !safetyOnly) {
   note('Chromium: running (a few minutes)');
   const r = await runInChromium();
   envs.push({ env: 'chromium', rows: r.rows, info: r.userAgent.match(/Chrome\/[\d.]+/)?.[0] });
@@ -47,6 +50,7 @@ if (!args.has('--no-browser')) {
 // Native: the same core and 128-bit kernels compiled for x86-64 (Google Benchmark).
 const native = new Map();
 const nativeBin = `${root}/build-native/rope_native_bench`;
+if (safetyOnly) args.add('--no-native');
 if (!args.has('--no-native') && existsSync(nativeBin)) {
   note('native: running');
   const out = JSON.parse(execFileSync(nativeBin, ['--benchmark_format=json', '--benchmark_min_time=0.2'], { encoding: 'utf8' }));
@@ -156,4 +160,28 @@ for (const { env, rows } of envs) {
       check(`${s} ${layout} wasm kernel within 1.15x of native 128-bit (kernel loop${api ? `; whole JS call ${f(api.ms / ms)}` : ''})`, ratio, ratio <= 1.15);
     }
   }
+}
+
+// ---- memory safety and bounded memory (Node) ----
+if (!args.has('--no-safety')) {
+  note('Node: safety and memory cases');
+  const rows = await runSafetyCases({ makeLib: () => loadRope({ wasmModule: modules.simd }), log: note });
+  console.log('\nsafety and memory (Node, SIMD build; applyQK and apply in one run, fresh library per figure)');
+  const w = Math.max(...rows.map((r) => r.case.length));
+  for (const r of rows) {
+    const extra = r.ratio != null ? `  (paired ratio ${f(r.ratio)})` : r.ms != null ? `  (${r.ms.toFixed(0)} ms)` : '';
+    console.log(`  ${r.case.padEnd(w)}  ${f(r.value, 1)} ${r.unit}${extra}`);
+  }
+  const by = (prefix) => rows.filter((r) => r.case.startsWith(prefix));
+  const [buf, view] = [by('decode, RopeBuffer')[0], by('decode, view()')[0]];
+  const check = (label, value, ok) => console.log(`  ${ok ? 'MET   ' : 'MISSED'} [node] ${label}: ${f(value)}`);
+  console.log('targets');
+  check('heap-view check at decode: view / RopeBuffer time', view.value / buf.value, view.value / buf.value <= 1.1);
+  const qk = by('applyQK, Float32Array');
+  const two = by('two apply calls');
+  check('copying applyQK peak memory / two applies, 16K tokens', qk[0].value / two[0].value, qk[0].value <= two[0].value * 1.05);
+  check('copying applyQK peak memory / two applies, 64K tokens', qk[1].value / two[1].value, qk[1].value <= two[1].value * 1.05);
+  check('copying applyQK peak memory, 64K / 16K tokens', qk[1].value / qk[0].value, qk[1].value <= qk[0].value * 1.05);
+  const alt = by('longrope, two sequences')[0];
+  check('longrope alternating regimes <= 1.5x one regime (paired ratio)', alt.ratio, alt.ratio <= 1.5);
 }

@@ -20,6 +20,28 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(lib.simd).toBe(build === 'simd');
   });
 
+  it('config.numHeads / numKvHeads: exposed on the rope, applyQK\'s defaults; without them numKvHeads is required by name', () => {
+    const rope = lib.createRope({ headDim: 64, numHeads: 4, numKvHeads: 2 });
+    expect(rope.numHeads).toBe(4);
+    expect(rope.numKvHeads).toBe(2);
+    const q0 = randomFloats(3 * 4 * 64, 1);
+    const k0 = randomFloats(3 * 2 * 64, 2);
+    const q = q0.slice();
+    const k = k0.slice();
+    rope.applyQK(q, k, { positions: 10 });
+    expectClose(q, referenceRope(q0, { headDim: 64, invFreq: rope.invFreq, numHeads: 4, positions: range(10, 3) }), q0);
+    expectClose(k, referenceRope(k0, { headDim: 64, invFreq: rope.invFreq, numHeads: 2, positions: range(10, 3) }), k0);
+    // apply rotates q or k, so it never guesses: numHeads stays required there.
+    expectRopeError(() => rope.apply(q, { positions: 1 }), 'NUM_HEADS_INVALID', 'options.numHeads');
+    rope.dispose();
+    const plain = lib.createRope({ headDim: 64 });
+    expect(plain.numHeads).toBe(null);
+    const err = expectRopeError(() => plain.applyQK(q, k, { numHeads: 4 }), 'NUM_HEADS_INVALID', 'options.numKvHeads is required for applyQK', 'grouped-query');
+    expect(err.argument).toBe('options.numKvHeads');
+    expectRopeError(() => lib.createRope({ headDim: 64, numKvHeads: 0 }), 'NUM_HEADS_INVALID', 'config.numKvHeads');
+    plain.dispose();
+  });
+
   const shapes = [
     { headDim: 128, rotaryDim: 128, numHeads: 4, tokens: 5 },
     { headDim: 64, rotaryDim: 64, numHeads: 3, tokens: 300 },

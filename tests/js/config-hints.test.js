@@ -7,7 +7,7 @@ import { expectRopeError } from './expect-error.js';
 
 const HALF = "use layout: 'half' (it pairs channel i with i + rotaryDim/2";
 const INTERLEAVED = "use layout: 'interleaved' (it pairs channel 2i with 2i+1";
-const KNOWN = '(known: headDim, rotaryDim, base, layout, scaling, cacheLimitBytes)';
+const KNOWN = '(known: headDim, rotaryDim, base, layout, scaling, cacheLimitBytes, numHeads, numKvHeads, mrope, freqFactors)';
 
 describe('RopeConfig spelt as other libraries do', () => {
   let lib;

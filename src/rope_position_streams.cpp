@@ -1,0 +1,125 @@
+#include "rope_position_streams.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "aligned_alloc.h"
+#include "kernels/rope_kernels.h"
+
+namespace rope {
+
+std::vector<int> stream_of_pairs(const RopeConfig& c, int rotary_dim) {
+  const int pairs = rotary_dim / 2;
+  std::vector<int> s(static_cast<size_t>(pairs), 0);
+  const MropeParams& m = c.mrope;
+  switch (m.mode) {
+    case MropeMode::kChunked:
+    case MropeMode::kVision: {
+      // Contiguous sections (Hugging Face's split of cos/sin into mrope_section chunks,
+      // modeling_qwen2_vl.py apply_multimodal_rotary_pos_emb; sections sum to pairs).
+      int i = 0;
+      for (int k = 0; k < m.streams; ++k)
+        for (int j = 0; j < m.sections[k] && i < pairs; ++j) s[static_cast<size_t>(i++)] = k;
+      break;
+    }
+    case MropeMode::kInterleaved:
+      // modeling_qwen3_vl.py apply_interleaved_mrope (transformers decba1d2ea):
+      // freqs_t[..., 1:3*S_h:3] = h, freqs_t[..., 2:3*S_w:3] = w, the rest t.
+      for (int i = 0; i < pairs; ++i) {
+        if (i % 3 == 1 && i < 3 * m.sections[1]) s[static_cast<size_t>(i)] = 1;
+        else if (i % 3 == 2 && i < 3 * m.sections[2]) s[static_cast<size_t>(i)] = 2;
+      }
+      break;
+    case MropeMode::kNone:
+      break;
+  }
+  return s;
+}
+
+PositionStreams::~PositionStreams() { std::free(mixed_); }
+
+Status PositionStreams::init(const RopeConfig& c, int rotary_dim) {
+  streams_ = position_streams(c);
+  pairs_ = rotary_dim / 2;
+  row_floats_ = row_floats(rotary_dim);
+  if (streams_ <= 1) return Status::kOk;
+  const std::vector<int> s = stream_of_pairs(c, rotary_dim);
+  for (int i = 0; i < pairs_; ++i) {
+    std::vector<Run>& r = runs_[s[static_cast<size_t>(i)]];
+    if (!r.empty() && r.back().first + r.back().count == i) ++r.back().count;
+    else r.push_back({i, 1});
+  }
+  mixed_ = alloc_aligned_floats(CosSinCache::kBlockTokens * row_floats_);
+  return mixed_ == nullptr ? Status::kOutOfMemory : Status::kOk;
+}
+
+size_t PositionStreams::bytes() const {
+  return mixed_ == nullptr ? 0 : CosSinCache::kBlockTokens * row_floats_ * sizeof(float);
+}
+
+Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, size_t stride, size_t count,
+                                 const float* const** rows) {
+  if (streams_ <= 1 || positions == nullptr) return cache.rows_for(positions, 0, count, rows);
+  if (count > CosSinCache::kBlockTokens) return Status::kSizeOverflow;
+  // Which tokens have streams that differ (image and video tokens), and the positions the
+  // block needs from the table.
+  bool any_mixed = false;
+  int64_t max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
+  for (size_t t = 0; t < count; ++t) {
+    const int32_t p0 = positions[t];
+    bool mixed = false;
+    for (int k = 0; k < streams_; ++k) {
+      const int32_t p = positions[static_cast<size_t>(k) * stride + t];
+      mixed |= p != p0;
+      if (p > max_pos) max_pos = p;
+      if (p >= 0 && p < min_pos) min_pos = p;
+    }
+    is_mixed_[t] = mixed;
+    any_mixed |= mixed;
+  }
+  if (!any_mixed) return cache.rows_for(positions, 0, count, rows);
+  // Grow the table once for every stream: the lookups below must not move it, since the
+  // pointers of the first one are kept.
+  cache.reserve(min_pos, max_pos);
+  const size_t rf = row_floats_;
+  const size_t p = static_cast<size_t>(pairs_);
+  const float* const* r0 = nullptr;
+  Status st = cache.rows_for(positions, 0, count, &r0, false);
+  if (st != Status::kOk) return st;
+  // Stream 0's rows: kept where they are table rows of unmixed tokens; copied into the
+  // block otherwise (mixed tokens get their other streams' pairs written over them; rows
+  // from the per-call scratch would be overwritten by the next lookup).
+  size_t n_mixed = 0;
+  for (size_t t = 0; t < count; ++t) {
+    if (!is_mixed_[t] && cache.in_table(r0[t])) {
+      ptrs_[t] = r0[t];
+      continue;
+    }
+    float* row = mixed_ + t * rf;
+    std::memcpy(row, r0[t], rf * sizeof(float));
+    ptrs_[t] = row;
+    if (is_mixed_[t]) mixed_index_[n_mixed++] = static_cast<uint16_t>(t);
+  }
+  for (int k = 1; k < streams_; ++k) {
+    if (runs_[k].empty()) continue;
+    for (size_t j = 0; j < n_mixed; ++j)
+      gather_[j] = positions[static_cast<size_t>(k) * stride + mixed_index_[j]];
+    const float* const* rk = nullptr;
+    st = cache.rows_for(gather_, 0, n_mixed, &rk, false);
+    if (st != Status::kOk) return st;
+    for (size_t j = 0; j < n_mixed; ++j) {
+      float* row = mixed_ + static_cast<size_t>(mixed_index_[j]) * rf;
+      const float* src = rk[j];
+      for (const Run& run : runs_[k]) {
+        const size_t a = static_cast<size_t>(run.first), n = static_cast<size_t>(run.count);
+        std::memcpy(row + a, src + a, n * sizeof(float));          // cos
+        std::memcpy(row + p + a, src + p + a, n * sizeof(float));  // sin
+      }
+    }
+  }
+  *rows = ptrs_;
+  return Status::kOk;
+}
+
+}  // namespace rope
