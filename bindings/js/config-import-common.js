@@ -32,10 +32,9 @@ export function agree(entries, read) {
   return found;
 }
 
-// RopeConfig keys the lead's createRope change adds (multimodal RoPE, per-pair frequency
-// factors, head counts) and the 'proportional' scaling type: checked here, since
-// normalizeConfig does not know them yet; the rest goes through normalizeConfig.
-const EXTENSION_KEYS = ['mrope', 'freqFactors', 'numHeads', 'numKvHeads'];
+// The importers' own checks of the keys beyond the 1-D geometry (multimodal RoPE, per-pair
+// frequency factors, head counts, proportional scaling), so a problem names the source key;
+// normalizeConfig then checks the whole config as createRope will.
 export const MROPE_MODES = ['chunked', 'interleaved', 'vision'];
 
 function checkMrope(mrope, cfg, name, scaling) {
@@ -51,6 +50,9 @@ function checkMrope(mrope, cfg, name, scaling) {
     if (!Number.isInteger(s) || s < 0) fail(CODE, name, 'must hold integers >= 0 (pairs per position stream)', section);
   });
   const sum = section.reduce((a, b) => a + b, 0);
+  // Chunked: transformers splits the rotaryDim/2 frequencies by the sections (torch.split
+  // needs the exact sum). Interleaved: uncovered pairs stay on t, but more than rotaryDim/2
+  // pairs cannot be meant.
   if (mode === 'interleaved' ? sum > pairs : sum !== pairs) {
     fail(CODE, name, `must ${mode === 'interleaved' ? 'sum to at most' : 'sum to'} rotaryDim / 2 = ${pairs} pairs (sums to ${sum})`, section);
   }
@@ -80,28 +82,14 @@ function checkProportional(s, cfg, name) {
 }
 
 /**
- * Validates an importer's RopeConfig and returns it. A RopeError from normalizeConfig is
- * re-thrown as CONFIG_INVALID naming the source key (keyOf maps normalizeConfig's argument
- * to it); the extension keys are checked here and named by `names[key]`.
+ * Validates an importer's RopeConfig and returns it: the importer-level checks of mrope,
+ * freqFactors, head counts and proportional scaling (named by `names[key]`), then
+ * normalizeConfig, whose RopeError is re-thrown as CONFIG_INVALID naming the source key
+ * (keyOf maps normalizeConfig's argument to it; the extension keys map through `names`).
  */
 export function validated(result, keyOf, names = {}) {
-  const core = { ...result };
-  for (const k of EXTENSION_KEYS) delete core[k];
-  const proportional = core.scaling !== null && core.scaling !== undefined && core.scaling.type === 'proportional';
-  if (proportional) core.scaling = null;
-  // llama3 with low_freq_factor == high_freq_factor (Llama 4): transformers computes it (the
-  // smoothed band is empty), normalizeConfig does not take it yet: checked with high = 2 * low.
-  const llama3Equal = core.scaling !== null && core.scaling !== undefined && core.scaling.type === 'llama3' &&
-    core.scaling.lowFreqFactor === core.scaling.highFreqFactor;
-  if (llama3Equal) core.scaling = { ...core.scaling, highFreqFactor: 2 * core.scaling.lowFreqFactor };
-  try {
-    normalizeConfig(core);
-  } catch (e) {
-    if (!(e instanceof RopeError)) throw e;
-    const key = keyOf(e.argument ?? '');
-    throw new RopeError(CODE, `${key}: ${e.message}`, { argument: key, value: e.value });
-  }
-  if (proportional) checkProportional(result.scaling, result, names.scaling ?? 'scaling');
+  const scalingName = names.scaling ?? 'scaling';
+  if (result.scaling && result.scaling.type === 'proportional') checkProportional(result.scaling, result, scalingName);
   checkMrope(result.mrope, result, names.mrope ?? 'mrope', result.scaling);
   checkFreqFactors(result.freqFactors, result, names.freqFactors ?? 'freqFactors');
   for (const k of ['numHeads', 'numKvHeads']) {
@@ -109,6 +97,15 @@ export function validated(result, keyOf, names = {}) {
   }
   if (result.numHeads !== undefined && result.numKvHeads !== undefined && result.numHeads % result.numKvHeads !== 0) {
     fail(CODE, names.numKvHeads ?? 'numKvHeads', `must divide the number of attention heads (${result.numHeads})`, result.numKvHeads);
+  }
+  try {
+    normalizeConfig(result);
+  } catch (e) {
+    if (!(e instanceof RopeError)) throw e;
+    const arg = e.argument ?? '';
+    const ext = /^config\.(mrope|freqFactors|numHeads|numKvHeads)\b(.*)$/.exec(arg);
+    const key = ext && names[ext[1]] ? `${names[ext[1]]}${ext[2].replace(/^\.section/, '')}` : keyOf(arg);
+    throw new RopeError(CODE, `${key}: ${e.message}`, { argument: key, value: e.value });
   }
   return result;
 }

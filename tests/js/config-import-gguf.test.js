@@ -11,8 +11,10 @@ import { RopeError, configFromGGUF, configFromHF, loadRope } from '../../dist/in
 import { writeGGUF, tensorRange, GGML } from './fixtures/gguf-writer.js';
 import { llama3RopeFreqs, hfLlama3InvFreq } from './fixtures/llama3-rope-freqs.js';
 import { serveBytes } from './fixtures/range-server.js';
-import { withoutHeadCounts } from './fixtures/strip-head-counts.js';
 import { readFileSync } from 'node:fs';
+
+// configFromGGUF returns no head counts; configFromHF's result without them, to compare.
+const geometry = ({ numHeads: _h, numKvHeads: _kv, ...rest }) => rest;
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/hf/${name}`, import.meta.url), 'utf8'));
 
@@ -187,11 +189,11 @@ describe('rope_factors_long / rope_factors_short -> longrope', () => {
     const blob = new CountingBlob([file]);
     const cfg = await configFromGGUF(blob);
     expect(cfg).toEqual(want);
-    expect(cfg).toEqual(withoutHeadCounts(configFromHF(hf)));
+    expect(cfg).toEqual(geometry(configFromHF(hf)));
     expect(blob.reads).toEqual([[0, 2000000], tensorRange(file, 'rope_factors_short.weight'), tensorRange(file, 'rope_factors_long.weight')]);
     const lib = await loadRope({ simd: false });
     const a = lib.createRope(cfg);
-    const b = lib.createRope(withoutHeadCounts(configFromHF(hf)));
+    const b = lib.createRope(configFromHF(hf));
     try {
       for (const seqLen of [4096, 131072]) {
         expect(Array.from(a.frequencies({ seqLen }).freq)).toEqual(Array.from(b.frequencies({ seqLen }).freq));
@@ -228,7 +230,7 @@ describe('{arch}.rope.dimension_sections -> mrope', () => {
   it('qwen2vl (Qwen2-VL, Qwen2.5-VL): chunked, the 4th (padding) section dropped; as configFromHF', async () => {
     const cfg = await configFromGGUF(writeGGUF(qwen2vl));
     expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: null, mrope: { section: [16, 24, 24], mode: 'chunked' } });
-    expect(cfg).toEqual(withoutHeadCounts(configFromHF(fixture('qwen2-vl-7b-instruct.json'))));
+    expect(cfg).toEqual(geometry(configFromHF(fixture('qwen2-vl-7b-instruct.json'))));
   });
 
   it('qwen3vl / qwen3vlmoe / qwen35 / qwen35moe: interleaved (IMROPE)', async () => {
@@ -240,14 +242,14 @@ describe('{arch}.rope.dimension_sections -> mrope', () => {
     const want = { headDim: 128, rotaryDim: 128, base: 5e6, layout: 'half', scaling: null, mrope: { section: [24, 20, 20], mode: 'interleaved' } };
     expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(want);
     expect(await configFromGGUF(qwen3('qwen3vlmoe'))).toEqual(want);
-    expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(withoutHeadCounts(configFromHF(fixture('qwen3-vl-8b-instruct.json'))));
+    expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(geometry(configFromHF(fixture('qwen3-vl-8b-instruct.json'))));
     // Qwen3.5: partial rotary through dimension_count (64 of 256).
     const q35 = await configFromGGUF(qwen3('qwen35', {
       'qwen35.attention.key_length': ['u32', 256], 'qwen35.rope.dimension_count': ['u32', 64], 'qwen35.rope.freq_base': ['f32', 10000000],
       'qwen35.rope.dimension_sections': ['i32[]', [11, 11, 10, 0]],
     }));
     expect(q35).toEqual({ headDim: 256, rotaryDim: 64, base: 1e7, layout: 'half', scaling: null, mrope: { section: [11, 11, 10], mode: 'interleaved' } });
-    expect(q35).toEqual(withoutHeadCounts(configFromHF(fixture('qwen3.5.json'))));
+    expect(q35).toEqual(geometry(configFromHF(fixture('qwen3.5.json'))));
   });
 
   it('refuses sections that do not sum, a nonzero 4th stream, and sections on a 1-D architecture', async () => {
@@ -282,7 +284,7 @@ describe('sliding-window layers (Gemma)', () => {
     expect(await configFromGGUF(file, { layerIndex: 4 })).toEqual(SLIDING);
     const hf = fixture('gemma-3-4b-it.json');
     for (const layerIndex of [0, 5, 11, 33]) {
-      expect(await configFromGGUF(file, { layerIndex })).toEqual(withoutHeadCounts(configFromHF(hf, { layerIndex })));
+      expect(await configFromGGUF(file, { layerIndex })).toEqual(geometry(configFromHF(hf, { layerIndex })));
     }
     // A freq_base_swa key (the converter writes it from rope_parameters.sliding_attention).
     expect((await configFromGGUF(writeGGUF({ ...gemma3, 'gemma3.rope.freq_base_swa': ['f32', 20000] }), { layerIndex: 0 })).base).toBe(20000);
@@ -320,5 +322,74 @@ describe('sliding-window layers (Gemma)', () => {
       else expect(viaFactors).toBeLessThan(1e-29);
     }
     await expectConfigError(() => configFromGGUF(file), 'options.layerType');
+  });
+});
+
+describe('createRope takes the GGUF results', () => {
+  let lib;
+  beforeAll(async () => {
+    lib = await loadRope({ simd: false });
+  });
+
+  it('Llama 3.1 rope_freqs: the rope\'s frequencies are Hugging Face\'s llama3 ones up to the factors\' float32 rounding', async () => {
+    const rope = lib.createRope(await configFromGGUF(LLAMA31));
+    const hfRope = lib.createRope(configFromHF({
+      model_type: 'llama', hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, max_position_embeddings: 131072, rope_theta: 500000.0,
+      rope_scaling: { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+    }));
+    try {
+      const want = hfLlama3InvFreq(LLAMA31_SCALING);
+      const a = rope.invFreq;
+      const b = hfRope.invFreq;
+      for (let i = 0; i < 64; i++) {
+        expect(Math.abs(a[i] - want[i]) / want[i]).toBeLessThan(3e-7);
+        expect(Math.abs(a[i] - b[i]) / b[i]).toBeLessThan(3e-7);
+      }
+      expect(Array.from(rope.freqFactors)).toEqual(LLAMA31_FREQS);
+    } finally {
+      rope.dispose();
+      hfRope.dispose();
+    }
+  });
+
+  it('Gemma 4 rope_freqs and Hugging Face\'s proportional scaling give the same rope (0 vs ~1e-30 for the still pairs)', async () => {
+    const freqs = [...Array(64).fill(1), ...Array(192).fill(1e30)];
+    const pattern = Array.from({ length: 30 }, (_, i) => (i + 1) % 6 !== 0);
+    const file = writeGGUF({
+      'general.architecture': ['str', 'gemma4'], 'gemma4.block_count': ['u32', 30], 'gemma4.embedding_length': ['u32', 2304],
+      'gemma4.attention.head_count': ['u32', 8], 'gemma4.attention.key_length': ['u32', 512], 'gemma4.attention.key_length_swa': ['u32', 256],
+      'gemma4.rope.dimension_count': ['u32', 512], 'gemma4.rope.dimension_count_swa': ['u32', 256], 'gemma4.rope.freq_base': ['f32', 1000000],
+      'gemma4.rope.freq_base_swa': ['f32', 10000], 'gemma4.attention.sliding_window': ['u32', 512], 'gemma4.attention.sliding_window_pattern': ['bool[]', pattern],
+    }, [{ name: 'rope_freqs.weight', data: freqs }]);
+    const a = lib.createRope(await configFromGGUF(file, { layerType: 'full_attention' }));
+    const b = lib.createRope(configFromHF(fixture('gemma-4.json'), { layerType: 'full_attention' }));
+    try {
+      const fa = a.invFreq;
+      const fb = b.invFreq;
+      for (let i = 0; i < 256; i++) {
+        if (i < 64) expect(fa[i]).toBeCloseTo(fb[i], 15);
+        else {
+          expect(fb[i]).toBe(0);
+          expect(fa[i]).toBeLessThan(1e-29);
+        }
+      }
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('Qwen3-VL dimension_sections: the rope\'s mrope', async () => {
+    const file = writeGGUF({
+      'general.architecture': ['str', 'qwen3vl'], 'qwen3vl.embedding_length': ['u32', 4096], 'qwen3vl.attention.head_count': ['u32', 32],
+      'qwen3vl.attention.key_length': ['u32', 128], 'qwen3vl.rope.dimension_count': ['u32', 128], 'qwen3vl.rope.freq_base': ['f32', 5000000],
+      'qwen3vl.rope.dimension_sections': ['i32[]', [24, 20, 20, 0]],
+    });
+    const rope = lib.createRope(await configFromGGUF(file));
+    try {
+      expect(rope.mrope).toEqual({ section: [24, 20, 20], mode: 'interleaved' });
+    } finally {
+      rope.dispose();
+    }
   });
 });

@@ -3,13 +3,11 @@
 //
 // Every expected RopeConfig is written by hand from huggingface/transformers at
 // decba1d2ea4ed3cbf0495d1828abad4b2dba1846 (5.16.0.dev0); the file and lines are named at
-// each case. mrope / proportional / numHeads are new RopeConfig keys that createRope does not
-// take yet, so these results are compared as objects; configs without them still go through
-// createRope (the head counts stripped, tests/js/fixtures/strip-head-counts.js).
+// each case. The last block builds a rope from every imported config (createRope takes
+// mrope, proportional scaling and the head counts) and checks what it reports.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, configFromHF, loadRope } from '../../dist/index.js';
-import { withoutHeadCounts } from './fixtures/strip-head-counts.js';
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/hf/${name}`, import.meta.url), 'utf8'));
 const clone = (x) => JSON.parse(JSON.stringify(x));
@@ -163,9 +161,8 @@ describe('GLM', () => {
       delete c.partial_rotary_factor; // kwargs.setdefault("partial_rotary_factor", 0.5)
       expect(configFromHF(c)).toEqual(want);
     }
-    // No new keys but the head counts: createRope takes them.
     const lib = await loadRope({ simd: false });
-    const rope = lib.createRope(withoutHeadCounts(configFromHF(fixture('glm-4.5.json'))));
+    const rope = lib.createRope(configFromHF(fixture('glm-4.5.json')));
     try {
       expect(rope.invFreq.length).toBe(32);
       expect(rope.invFreq[1]).toBeCloseTo(1e6 ** (-2 / 64), 12);
@@ -229,9 +226,8 @@ describe('Gemma 3 / 3n / 4: RoPE per layer type', () => {
       expectConfigError(() => configFromHF(c), 'options.layerType', 'options.layerIndex');
       expectConfigError(() => configFromHF(c, { layerIndex: 34 }), 'options.layerIndex');
       expectConfigError(() => configFromHF(c, { layerType: 'global' }), 'options.layerType');
-      // Both are plain RoPE configs: createRope takes them (head counts stripped).
       const lib = await loadRope({ simd: false });
-      for (const cfg of [FULL, SLIDING]) lib.createRope(withoutHeadCounts(cfg)).dispose();
+      for (const cfg of [FULL, SLIDING]) lib.createRope(cfg).dispose();
     });
   }
 
@@ -315,5 +311,51 @@ describe('options', () => {
     expectConfigError(() => configFromHF(c), 'num_key_value_heads', 'divide');
     // The vision tower's own head count: numKvHeads = numHeads.
     expect(configFromHF(fixture('qwen3-vl-8b-instruct.json'), { vision: true }).numKvHeads).toBe(16);
+  });
+});
+
+describe('createRope takes every imported config', () => {
+  let lib;
+  beforeAll(async () => {
+    lib = await loadRope({ simd: false });
+  });
+
+  const cases = [
+    ['qwen2-vl-7b-instruct.json', {}], ['qwen2-vl-7b-instruct.json', { vision: true }], ['qwen2-vl-7b-instruct.v5.json', {}],
+    ['qwen2.5-vl-7b-instruct.json', {}], ['qwen2.5-vl-7b-instruct.json', { vision: true }],
+    ['qwen3-vl-8b-instruct.json', {}], ['qwen3-vl-8b-instruct.v5.json', { vision: true }], ['qwen3.5.json', {}], ['qwen3.5.json', { vision: true }],
+    ['glm-4.1v-9b-thinking.json', {}], ['glm-4-9b-0414.json', {}], ['glm-4.5.json', {}],
+    ['llama-4-scout-17b-16e-instruct.json', { layerIndex: 0 }], ['llama-4-scout-17b-16e-instruct.v5.json', { vision: true }],
+    ['gemma-3-4b-it.json', { layerIndex: 5 }], ['gemma-3-4b-it.v5.json', { layerIndex: 0 }], ['gemma-3n-e4b-it.json', { layerIndex: 4 }],
+    ['gemma-4.json', { layerType: 'full_attention' }], ['gemma-4.json', { layerType: 'sliding_attention' }],
+  ];
+  for (const [file, options] of cases) {
+    it(`${file} ${JSON.stringify(options)}`, () => {
+      const cfg = configFromHF(fixture(file), options);
+      const rope = lib.createRope(cfg);
+      try {
+        expect(rope.headDim).toBe(cfg.headDim);
+        expect(rope.rotaryDim).toBe(cfg.rotaryDim);
+        expect(rope.mrope).toEqual(cfg.mrope ?? null);
+        expect(rope.numHeads).toBe(cfg.numHeads);
+        expect(rope.numKvHeads).toBe(cfg.numKvHeads);
+        expect(rope.invFreq.length).toBe(cfg.rotaryDim / 2);
+      } finally {
+        rope.dispose();
+      }
+    });
+  }
+
+  it('Gemma 4 full attention: inv[k] = 1e6^(-2k/512) for k < int(0.25 * 512 // 2) = 64, else 0 (modeling_rope_utils.py:242-264)', () => {
+    const rope = lib.createRope(configFromHF(fixture('gemma-4.json'), { layerType: 'full_attention' }));
+    try {
+      const inv = rope.invFreq;
+      for (let k = 0; k < 256; k++) {
+        if (k < 64) expect(inv[k]).toBeCloseTo(1e6 ** (-(2 * k) / 512), 15);
+        else expect(inv[k]).toBe(0);
+      }
+    } finally {
+      rope.dispose();
+    }
   });
 });

@@ -14,7 +14,6 @@
 // Model values are the Hub config.json values of the repository named beside each entry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, configFromHF, loadRope } from '../../dist/index.js';
-import { withoutHeadCounts } from './fixtures/strip-head-counts.js';
 
 // ---------------------------------------------------------------- reference (float64)
 
@@ -307,7 +306,7 @@ for (const simd of [true, false]) {
     for (const m of MODELS) {
       describe(`${m.name} — ${m.repo}`, () => {
         it('configFromHF gives the hand-built config', () => {
-          const imported = withoutHeadCounts(configFromHF(m.hf));
+          const imported = configFromHF(m.hf);
           const want = { rotaryDim: m.config.headDim, scaling: null, ...m.config };
           if (want.scaling) want.scaling = { ...want.scaling };
           expect(imported.headDim).toBe(want.headDim);
@@ -327,7 +326,7 @@ for (const simd of [true, false]) {
 
         for (const source of ['hand-built', 'configFromHF']) {
           it(`invFreq, attentionFactor and frequencies() match the float64 reference (${source})`, () => {
-            const rope = lib.createRope(source === 'hand-built' ? m.config : withoutHeadCounts(configFromHF(m.hf)));
+            const rope = lib.createRope(source === 'hand-built' ? m.config : configFromHF(m.hf));
             try {
               for (const seqLen of m.seqLens ?? [1, 1000001]) {
                 const ref = m.ref(seqLen);
@@ -354,7 +353,7 @@ for (const simd of [true, false]) {
           });
 
           it(`applied output matches at positions up to 1,000,000 (${source})`, () => {
-            const cfg = source === 'hand-built' ? m.config : withoutHeadCounts(configFromHF(m.hf));
+            const cfg = source === 'hand-built' ? m.config : configFromHF(m.hf);
             const rope = lib.createRope(cfg);
             try {
               const heads = 2;
