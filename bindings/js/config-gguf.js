@@ -338,11 +338,36 @@ export async function configFromGGUF(source, options) {
   const result = { headDim, rotaryDim, base, layout, scaling };
   if (mrope !== undefined) result.mrope = mrope;
   if (freqFactors !== undefined) result.freqFactors = freqFactors;
+  // The model's head counts: {arch}.attention.head_count / head_count_kv (a number, or one
+  // per layer: the picked layer's), n_head_kv defaulting to n_head as in llama_hparams.
+  // Not for deepseek2, whose converter turns multi-head latent attention into MQA (its
+  // head_count_kv is not the model's).
+  if (arch !== 'deepseek2') {
+    const pattern = get('attention.sliding_window_pattern');
+    let at = o.layerIndex;
+    if (at === undefined && (layer === 'full' || layer === 'swa') && Array.isArray(pattern)) {
+      at = pattern.findIndex((p) => Boolean(p) === swa);
+    }
+    const heads = (k) => {
+      const v = get(k);
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v)) return num(v, key(k), { positive: true, integer: true });
+      const list = v.map(Number);
+      if (at !== undefined && at >= 0 && at < list.length) return list[at] > 0 ? list[at] : undefined;
+      const nonzero = list.filter((h) => h > 0);
+      return nonzero.length > 0 && nonzero.every((h) => h === nonzero[0]) ? nonzero[0] : undefined;
+    };
+    const numHeads = heads('attention.head_count');
+    if (numHeads !== undefined) {
+      result.numHeads = numHeads;
+      result.numKvHeads = heads('attention.head_count_kv') ?? numHeads;
+    }
+  }
   return validated(result, (arg) => {
     if (arg === 'config.rotaryDim') return key(dimKey);
     if (arg === 'config.headDim') return key(lenKey);
     if (arg === 'config.base') return baseKey;
     if (arg.startsWith('config.scaling')) return longInfo !== undefined ? `tensor ${ROPE_LONG}` : key('rope.scaling');
     return arg;
-  }, { mrope: sectionsKey, freqFactors: `tensor ${ROPE_FREQS}` });
+  }, { mrope: sectionsKey, freqFactors: `tensor ${ROPE_FREQS}`, numHeads: key('attention.head_count'), numKvHeads: key('attention.head_count_kv') });
 }

@@ -321,7 +321,8 @@ export interface ConfigFromGGUFOptions {
  * A RopeConfig from a GGUF file: its metadata, plus the bytes of llama.cpp's per-pair RoPE
  * factor tensors alone when it has them (`rope_freqs.weight` as `freqFactors`,
  * `rope_factors_long/short.weight` as longrope scaling), never the rest of the tensor data.
- * `{arch}.rope.dimension_sections` gives `mrope`. Needs the package `@huggingface/gguf`.
+ * `{arch}.rope.dimension_sections` gives `mrope`; `{arch}.attention.head_count(_kv)` give
+ * `numHeads` / `numKvHeads`. Needs the package `@huggingface/gguf`.
  * Throws a RopeError with code CONFIG_INVALID naming the key or tensor.
  * A string or URL source must be an http(s) URL (fetched with range requests); for a local
  * file in Node pass a Blob: `configFromGGUF(await fs.openAsBlob(path))` (node:fs, Node 20+).

@@ -13,8 +13,6 @@ import { llama3RopeFreqs, hfLlama3InvFreq } from './fixtures/llama3-rope-freqs.j
 import { serveBytes } from './fixtures/range-server.js';
 import { readFileSync } from 'node:fs';
 
-// configFromGGUF returns no head counts; configFromHF's result without them, to compare.
-const geometry = ({ numHeads: _h, numKvHeads: _kv, ...rest }) => rest;
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/hf/${name}`, import.meta.url), 'utf8'));
 
@@ -66,7 +64,7 @@ const LLAMA31_KV = {
   'llama.rope.freq_base': ['f32', 500000],
 };
 const LLAMA31 = writeGGUF(LLAMA31_KV, [EMBD, { name: 'rope_freqs.weight', data: LLAMA31_FREQS }]);
-const LLAMA31_ROPE = { headDim: 128, rotaryDim: 128, base: 500000, layout: 'interleaved', scaling: null, freqFactors: LLAMA31_FREQS };
+const LLAMA31_ROPE = { headDim: 128, rotaryDim: 128, base: 500000, layout: 'interleaved', scaling: null, freqFactors: LLAMA31_FREQS, numHeads: 32, numKvHeads: 8 };
 
 describe('rope_freqs.weight -> freqFactors', () => {
   it('Llama 3.1: the converter\'s llama3 factors, no llama3 scaling on top; equal to Hugging Face\'s llama3 frequencies', async () => {
@@ -148,7 +146,7 @@ describe('rope_freqs.weight -> freqFactors', () => {
       'llama4.attention.head_count': ['u32', 40], 'llama4.attention.head_count_kv': ['u32', 8], 'llama4.attention.key_length': ['u32', 128],
       'llama4.rope.dimension_count': ['u32', 128], 'llama4.rope.freq_base': ['f32', 500000], 'llama4.attention.sliding_window': ['u32', 8192],
     }, [{ name: 'rope_freqs.weight', data: freqs }]);
-    const rope = { headDim: 128, rotaryDim: 128, base: 500000, layout: 'interleaved', scaling: null, freqFactors: freqs };
+    const rope = { headDim: 128, rotaryDim: 128, base: 500000, layout: 'interleaved', scaling: null, freqFactors: freqs, numHeads: 40, numKvHeads: 8 };
     expect(await configFromGGUF(file, { layerIndex: 0 })).toEqual(rope);
     expect(await configFromGGUF(file, { layerIndex: 3 })).toBe(null);
     expect(await configFromGGUF(file, { layerType: 'chunked_attention' })).toEqual(rope);
@@ -180,7 +178,7 @@ describe('rope_factors_long / rope_factors_short -> longrope', () => {
     original_max_position_embeddings: 4096, rope_theta: 10000.0, rope_scaling: { type: 'longrope', short_factor: short, long_factor: long },
   };
   const want = {
-    headDim: 96, rotaryDim: 96, base: 10000, layout: 'half',
+    headDim: 96, rotaryDim: 96, base: 10000, layout: 'half', numHeads: 32, numKvHeads: 32,
     scaling: { type: 'longrope', shortFactor: short, longFactor: long, originalMaxPositionEmbeddings: 4096, maxPositionEmbeddings: 131072 },
   };
 
@@ -189,7 +187,7 @@ describe('rope_factors_long / rope_factors_short -> longrope', () => {
     const blob = new CountingBlob([file]);
     const cfg = await configFromGGUF(blob);
     expect(cfg).toEqual(want);
-    expect(cfg).toEqual(geometry(configFromHF(hf)));
+    expect(cfg).toEqual(configFromHF(hf));
     expect(blob.reads).toEqual([[0, 2000000], tensorRange(file, 'rope_factors_short.weight'), tensorRange(file, 'rope_factors_long.weight')]);
     const lib = await loadRope({ simd: false });
     const a = lib.createRope(cfg);
@@ -229,27 +227,27 @@ describe('{arch}.rope.dimension_sections -> mrope', () => {
 
   it('qwen2vl (Qwen2-VL, Qwen2.5-VL): chunked, the 4th (padding) section dropped; as configFromHF', async () => {
     const cfg = await configFromGGUF(writeGGUF(qwen2vl));
-    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: null, mrope: { section: [16, 24, 24], mode: 'chunked' } });
-    expect(cfg).toEqual(geometry(configFromHF(fixture('qwen2-vl-7b-instruct.json'))));
+    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: null, mrope: { section: [16, 24, 24], mode: 'chunked' }, numHeads: 28, numKvHeads: 4 });
+    expect(cfg).toEqual(configFromHF(fixture('qwen2-vl-7b-instruct.json')));
   });
 
   it('qwen3vl / qwen3vlmoe / qwen35 / qwen35moe: interleaved (IMROPE)', async () => {
     const qwen3 = (arch, extra) => writeGGUF({
       'general.architecture': ['str', arch], [`${arch}.embedding_length`]: ['u32', 4096], [`${arch}.attention.head_count`]: ['u32', 32],
-      [`${arch}.attention.key_length`]: ['u32', 128], [`${arch}.rope.dimension_count`]: ['u32', 128], [`${arch}.rope.freq_base`]: ['f32', 5000000],
+      [`${arch}.attention.head_count_kv`]: ['u32', 8], [`${arch}.attention.key_length`]: ['u32', 128], [`${arch}.rope.dimension_count`]: ['u32', 128], [`${arch}.rope.freq_base`]: ['f32', 5000000],
       [`${arch}.rope.dimension_sections`]: ['i32[]', [24, 20, 20, 0]], ...extra,
     });
-    const want = { headDim: 128, rotaryDim: 128, base: 5e6, layout: 'half', scaling: null, mrope: { section: [24, 20, 20], mode: 'interleaved' } };
+    const want = { headDim: 128, rotaryDim: 128, base: 5e6, layout: 'half', scaling: null, mrope: { section: [24, 20, 20], mode: 'interleaved' }, numHeads: 32, numKvHeads: 8 };
     expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(want);
     expect(await configFromGGUF(qwen3('qwen3vlmoe'))).toEqual(want);
-    expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(geometry(configFromHF(fixture('qwen3-vl-8b-instruct.json'))));
+    expect(await configFromGGUF(qwen3('qwen3vl'))).toEqual(configFromHF(fixture('qwen3-vl-8b-instruct.json')));
     // Qwen3.5: partial rotary through dimension_count (64 of 256).
     const q35 = await configFromGGUF(qwen3('qwen35', {
-      'qwen35.attention.key_length': ['u32', 256], 'qwen35.rope.dimension_count': ['u32', 64], 'qwen35.rope.freq_base': ['f32', 10000000],
+      'qwen35.attention.head_count': ['u32', 16], 'qwen35.attention.head_count_kv': ['u32', 4], 'qwen35.attention.key_length': ['u32', 256], 'qwen35.rope.dimension_count': ['u32', 64], 'qwen35.rope.freq_base': ['f32', 10000000],
       'qwen35.rope.dimension_sections': ['i32[]', [11, 11, 10, 0]],
     }));
-    expect(q35).toEqual({ headDim: 256, rotaryDim: 64, base: 1e7, layout: 'half', scaling: null, mrope: { section: [11, 11, 10], mode: 'interleaved' } });
-    expect(q35).toEqual(geometry(configFromHF(fixture('qwen3.5.json'))));
+    expect(q35).toEqual({ headDim: 256, rotaryDim: 64, base: 1e7, layout: 'half', scaling: null, mrope: { section: [11, 11, 10], mode: 'interleaved' }, numHeads: 16, numKvHeads: 4 });
+    expect(q35).toEqual(configFromHF(fixture('qwen3.5.json')));
   });
 
   it('refuses sections that do not sum, a nonzero 4th stream, and sections on a 1-D architecture', async () => {
@@ -272,8 +270,8 @@ describe('sliding-window layers (Gemma)', () => {
     'gemma3.attention.key_length': ['u32', 256], 'gemma3.rope.freq_base': ['f32', 1000000], 'gemma3.attention.sliding_window': ['u32', 1024],
     'gemma3.rope.scaling.type': ['str', 'linear'], 'gemma3.rope.scaling.factor': ['f32', 8],
   };
-  const FULL = { headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } };
-  const SLIDING = { headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null };
+  const FULL = { headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 }, numHeads: 8, numKvHeads: 4 };
+  const SLIDING = { headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 8, numKvHeads: 4 };
 
   it('Gemma 3 needs a layer type or index; sliding layers get 10000 without scaling; as configFromHF', async () => {
     const file = writeGGUF(gemma3);
@@ -284,7 +282,7 @@ describe('sliding-window layers (Gemma)', () => {
     expect(await configFromGGUF(file, { layerIndex: 4 })).toEqual(SLIDING);
     const hf = fixture('gemma-3-4b-it.json');
     for (const layerIndex of [0, 5, 11, 33]) {
-      expect(await configFromGGUF(file, { layerIndex })).toEqual(geometry(configFromHF(hf, { layerIndex })));
+      expect(await configFromGGUF(file, { layerIndex })).toEqual(configFromHF(hf, { layerIndex }));
     }
     // A freq_base_swa key (the converter writes it from rope_parameters.sliding_attention).
     expect((await configFromGGUF(writeGGUF({ ...gemma3, 'gemma3.rope.freq_base_swa': ['f32', 20000] }), { layerIndex: 0 })).base).toBe(20000);
@@ -309,8 +307,10 @@ describe('sliding-window layers (Gemma)', () => {
       'gemma4.attention.sliding_window': ['u32', 512], 'gemma4.attention.sliding_window_pattern': ['bool[]', pattern],
     }, [EMBD, { name: 'rope_freqs.weight', data: freqs }]);
     const full = await configFromGGUF(file, { layerIndex: 29 });
-    expect(full).toEqual({ headDim: 512, rotaryDim: 512, base: 1e6, layout: 'half', scaling: null, freqFactors: freqs.map(Math.fround) });
-    expect(await configFromGGUF(file, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
+    // head_count_kv per layer (conversion/gemma.py: num_global_key_value_heads on full layers).
+    expect(full).toEqual({ headDim: 512, rotaryDim: 512, base: 1e6, layout: 'half', scaling: null, freqFactors: freqs.map(Math.fround), numHeads: 8, numKvHeads: 2 });
+    expect(await configFromGGUF(file, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 8, numKvHeads: 4 });
+    expect((await configFromGGUF(file, { layerType: 'full_attention' })).numKvHeads).toBe(2);
     // The same rotation as Hugging Face's proportional RoPE: base^(-2i/512) for i < 64, and a
     // frequency of ~1e-30 (HF: 0) for the other pairs.
     const hf = configFromHF(fixture('gemma-4.json'), { layerIndex: 29 });

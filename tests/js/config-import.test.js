@@ -12,9 +12,6 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RopeError, configFromGGUF, configFromHF, loadRope } from '../../dist/index.js';
 
-// configFromGGUF returns no head counts; configFromHF's result without them, to compare.
-const geometry = ({ numHeads: _h, numKvHeads: _kv, ...rest }) => rest;
-
 function errorOf(fn) {
   try {
     fn();
@@ -309,7 +306,7 @@ const QWEN_GGUF = {
   'qwen2.rope.scaling.original_context_length': ['u32', 32768],
 };
 const QWEN_HF = {
-  model_type: 'qwen2', hidden_size: 3584, num_attention_heads: 28, max_position_embeddings: 32768, rope_theta: 1000000.0,
+  model_type: 'qwen2', hidden_size: 3584, num_attention_heads: 28, num_key_value_heads: 4, max_position_embeddings: 32768, rope_theta: 1000000.0,
   rope_scaling: { factor: 4.0, original_max_position_embeddings: 32768, type: 'yarn' },
 };
 
@@ -321,8 +318,8 @@ describe('configFromGGUF', () => {
 
   it('maps qwen2 + yarn to the same rope as configFromHF', async () => {
     const cfg = await configFromGGUF(writeGGUF(QWEN_GGUF));
-    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768 } });
-    expect(cfg).toEqual(geometry(configFromHF(QWEN_HF)));
+    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768 }, numHeads: 28, numKvHeads: 4 });
+    expect(cfg).toEqual(configFromHF(QWEN_HF));
     const a = lib.createRope(cfg);
     const b = lib.createRope(configFromHF(QWEN_HF));
     try {
@@ -366,7 +363,7 @@ describe('configFromGGUF', () => {
         expect(err.message).not.toContain('allowLocalFile');
       }
       // What the message says works.
-      expect(await configFromGGUF(await openAsBlob(path))).toEqual(geometry(configFromHF(QWEN_HF)));
+      expect(await configFromGGUF(await openAsBlob(path))).toEqual(configFromHF(QWEN_HF));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -392,12 +389,12 @@ describe('configFromGGUF', () => {
       'llama.rope.scaling.type': ['str', 'linear'],
       'llama.rope.scaling.factor': ['f32', 4],
     }));
-    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 10000, layout: 'interleaved', scaling: { type: 'linear', factor: 4 } });
+    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 10000, layout: 'interleaved', scaling: { type: 'linear', factor: 4 }, numHeads: 32, numKvHeads: 32 });
   });
 
   it('reads the old scale_linear key and treats no scaling keys as none', async () => {
     const base = { 'general.architecture': ['str', 'phi2'], 'phi2.embedding_length': ['u32', 2560], 'phi2.attention.head_count': ['u32', 32], 'phi2.rope.dimension_count': ['u32', 32] };
-    expect(await configFromGGUF(writeGGUF(base))).toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null });
+    expect(await configFromGGUF(writeGGUF(base))).toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
     expect((await configFromGGUF(writeGGUF({ ...base, 'phi2.rope.scale_linear': ['f32', 2] }))).scaling).toEqual({ type: 'linear', factor: 2 });
     expect((await configFromGGUF(writeGGUF({ ...base, 'phi2.rope.scaling.type': ['str', 'none'] }))).scaling).toBe(null);
   });
@@ -443,7 +440,7 @@ describe('configFromGGUF', () => {
       'gpt-oss.rope.scaling.yarn_beta_slow': ['f32', 2],
       'gpt-oss.rope.scaling.yarn_attn_factor': ['f32', 1.25],
     }));
-    expect(oss).toEqual({ headDim: 64, rotaryDim: 64, base: 150000, layout: 'half',
+    expect(oss).toEqual({ headDim: 64, rotaryDim: 64, base: 150000, layout: 'half', numHeads: 64, numKvHeads: 64,
       scaling: { type: 'yarn', factor: 32, originalMaxPositionEmbeddings: 4096, betaFast: 16, betaSlow: 2, attentionFactor: 1.25 } });
   });
 
