@@ -175,12 +175,30 @@ export type ResolvedScaling = LinearScaling | DynamicScaling | ResolvedYarnScali
 export interface ConfigFromHFOptions {
   /** Overrides the layout the model family implies. */
   layout?: RopeLayout;
-  /** Picks one set of a per-layer-type `rope_parameters` (transformers 5), e.g. "full_attention". */
+  /**
+   * Picks the RoPE of one layer type of a model whose layers differ: "full_attention" or
+   * "sliding_attention" (Gemma 3 / 3n / 4, any per-layer-type `rope_parameters`),
+   * "chunked_attention" (Llama 4's RoPE layers; "full_attention" are its NoPE layers),
+   * "linear_attention" (Qwen3.5, no RoPE). A layer without RoPE gives null.
+   */
   layerType?: string;
+  /**
+   * Picks the RoPE of layer `layerIndex` (0-based), mapped through `layer_types` (or the
+   * class's default pattern) and, for Llama 4, `no_rope_layers`. A NoPE layer gives null.
+   */
+  layerIndex?: number;
+  /**
+   * The vision tower's 2-D RoPE instead of the language model's (Qwen2-VL, Qwen2.5-VL,
+   * Qwen3-VL, Qwen3.5, Llama 4): `mrope: { section: [D/4, D/4], mode: 'vision' }`.
+   */
+  vision?: boolean;
 }
 
-/** Hugging Face `rope_scaling` / `rope_parameters` types (`"su"` is longrope's old name). */
-export type HFRopeType = 'default' | 'linear' | 'dynamic' | 'yarn' | 'llama3' | 'longrope' | 'su';
+/**
+ * Hugging Face `rope_scaling` / `rope_parameters` types (`"su"` is longrope's old name;
+ * `"mrope"` the legacy name of default with `mrope_section`, in the multimodal families).
+ */
+export type HFRopeType = 'default' | 'linear' | 'dynamic' | 'yarn' | 'llama3' | 'longrope' | 'su' | 'proportional' | 'mrope';
 
 /**
  * A `rope_scaling` (transformers 4.x) or `rope_parameters` (5.x) dict as config.json has it:
@@ -209,6 +227,10 @@ export interface HFRopeParameters {
   /** transformers 5.x keeps the base and the partial rotary factor here too. */
   rope_theta?: number | null;
   partial_rotary_factor?: number | null;
+  /** M-RoPE pairs per position stream (t, h, w) of the multimodal families. */
+  mrope_section?: readonly number[] | null;
+  /** Not read by transformers (the model class decides chunked or interleaved); ignored. */
+  mrope_interleaved?: boolean | null;
 }
 
 /**
@@ -247,8 +269,20 @@ export interface HFConfig {
   rope_local_base_freq?: number | null;
   /** DeepSeek-V3: false for checkpoints stored in the rotate_half pairing. */
   rope_interleave?: boolean | null;
-  /** Per-layer attention kinds (e.g. Gemma 3's "sliding_attention" / "full_attention"). */
+  /** Per-layer attention kinds (e.g. Gemma 3's "sliding_attention" / "full_attention"); options.layerIndex maps through it. */
   layer_types?: readonly string[] | null;
+  /** Head counts, returned as numHeads / numKvHeads (num_key_value_heads defaults to num_attention_heads). */
+  num_key_value_heads?: number | null;
+  num_hidden_layers?: number | null;
+  /** Llama 4: 1 where a layer uses RoPE, 0 for NoPE (empty: every 4th layer is NoPE, no_rope_layer_interval). */
+  no_rope_layers?: readonly number[] | null;
+  no_rope_layer_interval?: number | null;
+  /** Gemma 4: the head dim of the full-attention layers (default 512) and their kv heads (with attention_k_eq_v). */
+  global_head_dim?: number | null;
+  num_global_key_value_heads?: number | null;
+  attention_k_eq_v?: boolean | null;
+  /** The vision tower's config (options.vision). */
+  vision_config?: Record<string, unknown> | null;
   /** A multimodal config's language model, used when the top level has no attention geometry. */
   text_config?: HFConfig | null;
   [key: string]: unknown;
@@ -257,8 +291,19 @@ export interface HFConfig {
 /**
  * A RopeConfig from a parsed Hugging Face `config.json`. Throws a RopeError with code
  * CONFIG_INVALID naming the key on unknown or contradictory input.
+ *
+ * Besides the keys below, the result carries `numHeads` and `numKvHeads` (the model's
+ * `num_attention_heads` and `num_key_value_heads`, the latter defaulting to the former; the
+ * vision tower's head count for options.vision) when the config gives a head count,
+ * `mrope: { section, mode }` for the multimodal families (chunked: Qwen2-VL, Qwen2.5-VL,
+ * GLM-4V; interleaved: Qwen3-VL, Qwen3.5; vision: the towers) and `scaling: { type:
+ * 'proportional', partialRotaryFactor, factor? }` for Gemma 4's full-attention layers.
+ * A model whose layers differ (Gemma's sliding-window layers, Llama 4's NoPE layers) needs
+ * options.layerType or options.layerIndex; with them the result is null for a layer
+ * without RoPE.
  */
-export function configFromHF(config: HFConfig, options?: ConfigFromHFOptions): RopeConfig;
+export function configFromHF(config: HFConfig, options?: ConfigFromHFOptions & { layerType?: undefined; layerIndex?: undefined }): RopeConfig;
+export function configFromHF(config: HFConfig, options: ConfigFromHFOptions): RopeConfig | null;
 
 /** Options of {@link configFromGGUF}. */
 export interface ConfigFromGGUFOptions {
@@ -266,16 +311,31 @@ export interface ConfigFromGGUFOptions {
   layout?: RopeLayout;
   /** The fetch used for a URL source (range requests). */
   fetch?: GlobalFetch;
+  /** "full_attention" / "sliding_attention" (gemma3, gemma3n, gemma4); "chunked_attention" / "full_attention" (llama4). */
+  layerType?: string;
+  /** A layer (0-based) of those architectures; null for a Llama 4 NoPE layer. */
+  layerIndex?: number;
 }
 
 /**
- * A RopeConfig from a GGUF file's metadata (only the header is read). Needs the package
- * `@huggingface/gguf`. Throws a RopeError with code CONFIG_INVALID naming the key.
+ * A RopeConfig from a GGUF file: its metadata, plus the bytes of llama.cpp's per-pair RoPE
+ * factor tensors alone when it has them (`rope_freqs.weight` as `freqFactors`,
+ * `rope_factors_long/short.weight` as longrope scaling), never the rest of the tensor data.
+ * `{arch}.rope.dimension_sections` gives `mrope`; `{arch}.attention.head_count(_kv)` give
+ * `numHeads` / `numKvHeads`. Needs the package `@huggingface/gguf`.
+ * Throws a RopeError with code CONFIG_INVALID naming the key or tensor.
  * A string or URL source must be an http(s) URL (fetched with range requests); for a local
  * file in Node pass a Blob: `configFromGGUF(await fs.openAsBlob(path))` (node:fs, Node 20+).
  */
-export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options?: ConfigFromGGUFOptions): Promise<RopeConfig>;
+export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options?: ConfigFromGGUFOptions & { layerType?: undefined; layerIndex?: undefined }): Promise<RopeConfig>;
+export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options: ConfigFromGGUFOptions): Promise<RopeConfig | null>;
 
+/**
+ * What a rope rotates. configFromHF / configFromGGUF return one, and may add the keys of
+ * multimodal RoPE (`mrope`), per-pair frequency factors (`freqFactors`, from a GGUF's
+ * rope_freqs), the model's head counts (`numHeads`, `numKvHeads`) and the 'proportional'
+ * scaling type (see {@link configFromHF}).
+ */
 export interface RopeConfig {
   /** Channels per head; even. */
   headDim: number;

@@ -43,7 +43,7 @@ const DEEPSEEK_V2_LITE = {
   rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 40, mscale: 0.707, mscale_all_dim: 0.707, original_max_position_embeddings: 4096, type: 'yarn' },
 };
 const DEEPSEEK_V2_LITE_ROPE = {
-  headDim: 64, rotaryDim: 64, base: 10000, layout: 'interleaved',
+  headDim: 64, rotaryDim: 64, base: 10000, layout: 'interleaved', numHeads: 16, numKvHeads: 16,
   scaling: { type: 'yarn', factor: 40, originalMaxPositionEmbeddings: 4096, betaFast: 32, betaSlow: 1, mscale: 0.707, mscaleAllDim: 0.707 },
 };
 
@@ -55,7 +55,7 @@ describe('configFromHF', () => {
       model_type: 'llama', hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 131072, rope_theta: 500000.0,
       rope_scaling: { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
     })).toEqual({
-      headDim: 128, rotaryDim: 128, base: 500000, layout: 'half',
+      headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', numHeads: 32, numKvHeads: 32,
       scaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 },
     });
   });
@@ -74,16 +74,26 @@ describe('configFromHF', () => {
 
   it('picks one set of a per-layer-type rope_parameters', () => {
     const c = {
-      model_type: 'gemma3_text', hidden_size: 640, head_dim: 256, num_attention_heads: 4, max_position_embeddings: 32768,
+      model_type: 'gemma3_text', hidden_size: 640, head_dim: 256, num_attention_heads: 4, num_key_value_heads: 1, max_position_embeddings: 32768,
       rope_parameters: {
         full_attention: { rope_type: 'linear', factor: 8.0, rope_theta: 1000000.0 },
         sliding_attention: { rope_type: 'default', rope_theta: 10000.0 },
       },
     };
-    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } });
-    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
-    expectConfigError(errorOf(() => configFromHF(c)), 'rope_parameters');
+    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 }, numHeads: 4, numKvHeads: 1 });
+    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 1 });
+    expectConfigError(errorOf(() => configFromHF(c)), 'options.layerType');
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'global' })), 'options.layerType');
+    // The same on a model family configFromHF has no rules for: the dict's own keys.
+    const other = { ...c, model_type: 'llama', rope_parameters: { global: c.rope_parameters.full_attention, local: c.rope_parameters.sliding_attention } };
+    expect(configFromHF(other, { layerType: 'local' }).base).toBe(10000);
+    expectConfigError(errorOf(() => configFromHF(other)), 'options.layerType');
+    expectConfigError(errorOf(() => configFromHF(other, { layerType: 'full_attention' })), 'options.layerType');
+    // options.layerIndex maps through layer_types, which it then needs.
+    expectConfigError(errorOf(() => configFromHF(other, { layerIndex: 0 })), 'options.layerIndex');
+    expect(configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 1 }).base).toBe(1e6);
+    expect(configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 0 }).base).toBe(10000);
+    expectConfigError(errorOf(() => configFromHF({ ...other, layer_types: ['local', 'global'] }, { layerIndex: 2 })), 'options.layerIndex');
   });
 
   it('Gemma 3 in the 4.x form: rope_local_base_freq is the sliding layers\' RoPE, so the layer type must be picked', () => {
@@ -93,12 +103,19 @@ describe('configFromHF', () => {
       model_type: 'gemma3_text', hidden_size: 1152, head_dim: 256, num_attention_heads: 4, max_position_embeddings: 32768,
       rope_theta: 1000000.0, rope_local_base_freq: 10000.0, rope_scaling: { rope_type: 'linear', factor: 8.0 },
     };
-    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 } });
-    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null });
-    expectConfigError(errorOf(() => configFromHF(c)), 'rope_local_base_freq');
+    // num_key_value_heads: the Gemma3TextConfig default 4 (configuration_gemma3.py).
+    expect(configFromHF(c, { layerType: 'full_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 1e6, layout: 'half', scaling: { type: 'linear', factor: 8 }, numHeads: 4, numKvHeads: 4 });
+    expect(configFromHF(c, { layerType: 'sliding_attention' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 4 });
+    const err = errorOf(() => configFromHF(c));
+    expectConfigError(err, 'options.layerType');
+    expect(err.message).toContain('rope_local_base_freq');
     expectConfigError(errorOf(() => configFromHF(c, { layerType: 'local' })), 'options.layerType');
+    // The same keys without a model_type (layout given): the same two RoPEs.
+    const { model_type: _m, ...anon } = c;
+    expect(configFromHF(anon, { layerType: 'sliding_attention', layout: 'half' })).toEqual({ headDim: 256, rotaryDim: 256, base: 10000, layout: 'half', scaling: null, numHeads: 4, numKvHeads: 4 });
+    expect(configFromHF(anon, { layerType: 'full_attention', layout: 'half' }).scaling).toEqual({ type: 'linear', factor: 8 });
     // A layer type for a config with one RoPE for every layer is a mistake, not ignored.
-    const { rope_local_base_freq: _, ...single } = c;
+    const single = { model_type: 'llama', hidden_size: 4096, num_attention_heads: 32 };
     expectConfigError(errorOf(() => configFromHF(single, { layerType: 'sliding_attention' })), 'options.layerType');
   });
 
@@ -114,17 +131,17 @@ describe('configFromHF', () => {
     expect(su.scaling.maxPositionEmbeddings).toBe(131072);
     // EleutherAI/pythia-160m
     expect(configFromHF({ model_type: 'gpt_neox', hidden_size: 768, num_attention_heads: 12, rotary_pct: 0.25, rotary_emb_base: 10000 }))
-      .toEqual({ headDim: 64, rotaryDim: 16, base: 10000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 64, rotaryDim: 16, base: 10000, layout: 'half', scaling: null, numHeads: 12, numKvHeads: 12 });
     // EleutherAI/gpt-j-6b
     expect(configFromHF({ model_type: 'gptj', n_embd: 4096, n_head: 16, rotary_dim: 64, n_positions: 2048 }))
-      .toEqual({ headDim: 256, rotaryDim: 64, base: 10000, layout: 'interleaved', scaling: null });
+      .toEqual({ headDim: 256, rotaryDim: 64, base: 10000, layout: 'interleaved', scaling: null, numHeads: 16, numKvHeads: 16 });
     // rope_type and type agreeing.
     expect(configFromHF({ ...DEEPSEEK_V2_LITE, rope_scaling: { ...DEEPSEEK_V2_LITE.rope_scaling, rope_type: 'yarn' } })).toEqual(DEEPSEEK_V2_LITE_ROPE);
   });
 
   it('truncates head_dim * partial_rotary_factor like int() (microsoft/phi-2)', () => {
     expect(configFromHF({ model_type: 'phi', hidden_size: 2560, num_attention_heads: 32, partial_rotary_factor: 0.4, rope_theta: 10000.0 }))
-      .toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
     // 5.x keeps partial_rotary_factor in rope_parameters.
     expect(configFromHF({ model_type: 'phi', hidden_size: 2560, num_attention_heads: 32, rope_parameters: { rope_type: 'default', rope_theta: 10000.0, partial_rotary_factor: 0.4 } }).rotaryDim)
       .toBe(32);
@@ -157,7 +174,7 @@ describe('configFromHF', () => {
 
   it('uses text_config of a multimodal config', () => {
     expect(configFromHF({ model_type: 'llava', text_config: { model_type: 'llama', hidden_size: 4096, num_attention_heads: 32, rope_theta: 500000 } }))
-      .toEqual({ headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', scaling: null });
+      .toEqual({ headDim: 128, rotaryDim: 128, base: 500000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
   });
 
   const contradictions = [
@@ -196,7 +213,7 @@ describe('configFromHF', () => {
     const sorted = (rope_scaling) => ({
       hidden_size: 4096, max_position_embeddings: 32768, model_type: 'qwen2', num_attention_heads: 32, rope_scaling, rope_theta: 1e6,
     });
-    const types = '"default", "linear", "dynamic", "yarn", "llama3", "longrope", "su"';
+    const types = '"default", "linear", "dynamic", "yarn", "llama3", "longrope", "su", "proportional", "mrope"';
     const cases = [
       // [rope_scaling, argument, value, message fragments]
       [{ factor: 4, original_max_position_embeddings: 4096, rope_type: 'yarnn' }, 'rope_scaling.rope_type', 'yarnn', [types, 'got "yarnn"']],
@@ -289,7 +306,7 @@ const QWEN_GGUF = {
   'qwen2.rope.scaling.original_context_length': ['u32', 32768],
 };
 const QWEN_HF = {
-  model_type: 'qwen2', hidden_size: 3584, num_attention_heads: 28, max_position_embeddings: 32768, rope_theta: 1000000.0,
+  model_type: 'qwen2', hidden_size: 3584, num_attention_heads: 28, num_key_value_heads: 4, max_position_embeddings: 32768, rope_theta: 1000000.0,
   rope_scaling: { factor: 4.0, original_max_position_embeddings: 32768, type: 'yarn' },
 };
 
@@ -301,7 +318,7 @@ describe('configFromGGUF', () => {
 
   it('maps qwen2 + yarn to the same rope as configFromHF', async () => {
     const cfg = await configFromGGUF(writeGGUF(QWEN_GGUF));
-    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768 } });
+    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 1e6, layout: 'half', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768 }, numHeads: 28, numKvHeads: 4 });
     expect(cfg).toEqual(configFromHF(QWEN_HF));
     const a = lib.createRope(cfg);
     const b = lib.createRope(configFromHF(QWEN_HF));
@@ -372,12 +389,12 @@ describe('configFromGGUF', () => {
       'llama.rope.scaling.type': ['str', 'linear'],
       'llama.rope.scaling.factor': ['f32', 4],
     }));
-    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 10000, layout: 'interleaved', scaling: { type: 'linear', factor: 4 } });
+    expect(cfg).toEqual({ headDim: 128, rotaryDim: 128, base: 10000, layout: 'interleaved', scaling: { type: 'linear', factor: 4 }, numHeads: 32, numKvHeads: 32 });
   });
 
   it('reads the old scale_linear key and treats no scaling keys as none', async () => {
     const base = { 'general.architecture': ['str', 'phi2'], 'phi2.embedding_length': ['u32', 2560], 'phi2.attention.head_count': ['u32', 32], 'phi2.rope.dimension_count': ['u32', 32] };
-    expect(await configFromGGUF(writeGGUF(base))).toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null });
+    expect(await configFromGGUF(writeGGUF(base))).toEqual({ headDim: 80, rotaryDim: 32, base: 10000, layout: 'half', scaling: null, numHeads: 32, numKvHeads: 32 });
     expect((await configFromGGUF(writeGGUF({ ...base, 'phi2.rope.scale_linear': ['f32', 2] }))).scaling).toEqual({ type: 'linear', factor: 2 });
     expect((await configFromGGUF(writeGGUF({ ...base, 'phi2.rope.scaling.type': ['str', 'none'] }))).scaling).toBe(null);
   });
@@ -423,7 +440,7 @@ describe('configFromGGUF', () => {
       'gpt-oss.rope.scaling.yarn_beta_slow': ['f32', 2],
       'gpt-oss.rope.scaling.yarn_attn_factor': ['f32', 1.25],
     }));
-    expect(oss).toEqual({ headDim: 64, rotaryDim: 64, base: 150000, layout: 'half',
+    expect(oss).toEqual({ headDim: 64, rotaryDim: 64, base: 150000, layout: 'half', numHeads: 64, numKvHeads: 64,
       scaling: { type: 'yarn', factor: 32, originalMaxPositionEmbeddings: 4096, betaFast: 16, betaSlow: 2, attentionFactor: 1.25 } });
   });
 
@@ -431,11 +448,12 @@ describe('configFromGGUF', () => {
     const llama = {
       'general.architecture': ['str', 'llama'], 'llama.embedding_length': ['u32', 4096], 'llama.attention.head_count': ['u32', 32],
     };
-    // Llama 3.1's per-pair factors live in the rope_freqs tensor.
-    let err = await asyncErrorOf(() => configFromGGUF(writeGGUF(llama, [{ name: 'rope_freqs.weight', data: Array(64).fill(1) }])));
+    // Per-pair factors of the wrong length (Llama 3.1's rope_freqs: rotaryDim / 2 = 64).
+    let err = await asyncErrorOf(() => configFromGGUF(writeGGUF(llama, [{ name: 'rope_freqs.weight', data: Array(63).fill(1) }])));
     expectConfigError(err, 'tensor rope_freqs.weight');
+    // LongRoPE's factors are tensors: a longrope type without them names the tensor.
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'longrope'] })));
-    expectConfigError(err, 'llama.rope.scaling.type');
+    expectConfigError(err, 'tensor rope_factors_long.weight');
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'ntk'], 'llama.rope.scaling.factor': ['f32', 2] })));
     expectConfigError(err, 'llama.rope.scaling.type');
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.type': ['str', 'yarn'], 'llama.rope.scaling.factor': ['f32', 2],
@@ -446,8 +464,11 @@ describe('configFromGGUF', () => {
     expect((await configFromGGUF(writeGGUF({ ...llama, 'llama.rope.scaling.attn_factor': ['f32', 1] }))).scaling).toBe(null);
     err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'llama.rope.freq_base': ['str', '10000'] })));
     expectConfigError(err, 'llama.rope.freq_base');
-    err = await asyncErrorOf(() => configFromGGUF(writeGGUF({ ...llama, 'general.architecture': ['str', 'qwen2vl'] })));
-    expectConfigError(err, 'general.architecture');
+    // A multimodal architecture without its sections.
+    err = await asyncErrorOf(() => configFromGGUF(writeGGUF({
+      'general.architecture': ['str', 'qwen2vl'], 'qwen2vl.embedding_length': ['u32', 3584], 'qwen2vl.attention.head_count': ['u32', 28],
+    })));
+    expectConfigError(err, 'qwen2vl.rope.dimension_sections');
     // An architecture without a known rope mode needs options.layout.
     const other = { 'general.architecture': ['str', 'mystery'], 'mystery.embedding_length': ['u32', 512], 'mystery.attention.head_count': ['u32', 8] };
     expectConfigError(await asyncErrorOf(() => configFromGGUF(writeGGUF(other))), 'general.architecture');
