@@ -9,41 +9,9 @@
 
 #include "kernels/rope_kernels.h"
 #include "rope_cache.h"
-#include "rope_position_streams.h"
+#include "rope_internal.h"
 
 namespace rope {
-
-// The frequencies, attention factor and cos/sin cache of one frequency regime (see
-// frequency_regime: one for most scaling types, a few for those that follow the sequence
-// length).
-struct RegimeState {
-  double regime = std::numeric_limits<double>::quiet_NaN();  // NaN: not filled yet
-  double* inv_freq = nullptr;
-  double attention_factor = 1.0;
-  bool transient = false;  // rows computed per call (no table): dynamic NTK past its length
-  CosSinCache cache;
-  ~RegimeState() { std::free(inv_freq); }
-};
-
-struct Rope {
-  RopeConfig config;
-  int rotary_dim = 0;
-  // Scaling that depends on the sequence length keeps two regimes, so that calls that
-  // alternate between them (two sequences on either side of longrope's original context, or
-  // of dynamic NTK's trained length: continuous batching) switch tables instead of
-  // rebuilding one on every switch. Other types use states[0] only.
-  RegimeState states[2];
-  int state_count = 1;
-  // M-RoPE: the streams a call's positions hold, and the rows of tokens whose streams differ.
-  PositionStreams streams;
-  int active = 0;
-  double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
-  // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
-  KernelVariantFn kernels[2][2] = {};
-  ~Rope() { std::free(next_inv_freq); }
-  RegimeState& now() { return states[active]; }
-  const RegimeState& now() const { return states[active]; }
-};
 
 namespace {
 
@@ -71,6 +39,10 @@ int victim_for(const Rope* r, bool transient) {
       if (r->states[i].transient) return i;
   return 1 - r->active;
 }
+
+}  // namespace
+
+namespace internal {
 
 // Makes the frequencies of `seq_len` the ones in force: the state that already holds its
 // regime, or new frequencies installed in a state. On failure nothing changes.
@@ -108,11 +80,13 @@ Status update_frequencies(Rope* r, double seq_len) {
   return Status::kOk;
 }
 
-struct Shape {
-  size_t tokens = 0;
-  size_t token_stride = 0;
-  size_t head_stride = 0;
-};
+
+}  // namespace internal
+
+namespace {
+
+using internal::Shape;
+using internal::update_frequencies;
 
 Status shape_of(const Rope* r, size_t length, int heads, Order order, Shape* s) {
   if (heads <= 0) return Status::kNumHeadsInvalid;
@@ -136,6 +110,10 @@ Status shape_of(const Rope* r, size_t length, int heads, Order order, Shape* s) 
   return Status::kOk;
 }
 
+}  // namespace
+
+namespace internal {
+
 // Checks positions and returns the default sequence length (largest position + 1, over
 // every stream of an M-RoPE rope's positions).
 Status check_positions(const Rope* r, const ApplyParams& p, size_t tokens, double* default_seq_len) {
@@ -156,6 +134,12 @@ Status check_positions(const Rope* r, const ApplyParams& p, size_t tokens, doubl
   return Status::kOk;
 }
 
+}  // namespace internal
+
+namespace {
+
+using internal::check_positions;
+
 Status prepare(Rope* r, const ApplyParams& p, size_t tokens) {
   double seq_len = 0;
   Status st = check_positions(r, p, tokens, &seq_len);
@@ -170,8 +154,12 @@ Status prepare(Rope* r, const ApplyParams& p, size_t tokens) {
   return update_frequencies(r, seq_len);
 }
 
+}  // namespace
+
+namespace internal {
+
 KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t0, size_t n,
-                    const float* const* rows, bool inverse) {
+                    const float* const* rows, bool inverse, bool relative) {
   KernelArgs a;
   a.x = x + t0 * s.token_stride;
   a.tokens = n;
@@ -183,8 +171,10 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   a.inverse = inverse;
   // The rows hold af*cos, af*sin; the inverse must undo a forward pass exactly, scale
   // included, so it uses (cos, sin)/af = rows / af^2.
+  // A relative rotation (shift: keys already carry af) takes the rows without it: / af.
   const double af = r->now().attention_factor;
-  if (inverse && af != 1.0) a.row_scale = static_cast<float>(1.0 / (af * af));
+  if (relative && af != 1.0) a.row_scale = static_cast<float>(1.0 / af);
+  else if (inverse && af != 1.0) a.row_scale = static_cast<float>(1.0 / (af * af));
   return a;
 }
 
@@ -196,13 +186,18 @@ void run_kernel(const Rope* r, const KernelArgs& a) {
 
 // The cos/sin rows of tokens t0 .. t0+n-1 of a call of `tokens` tokens (M-RoPE positions
 // are stream-major: stream k of token t at positions[k * tokens + t]).
-Status block_rows(Rope* r, const ApplyParams& p, size_t tokens, size_t t0, size_t n, const float* const** rows) {
+Status block_rows(Rope* r, const int32_t* positions, int64_t start, size_t tokens, size_t t0, size_t n,
+                  const float* const** rows) {
   CosSinCache& cache = r->now().cache;
-  if (p.positions == nullptr) return cache.rows_for(nullptr, p.start + static_cast<int64_t>(t0), n, rows);
-  return r->streams.rows_for(cache, p.positions + t0, tokens, n, rows);
+  if (positions == nullptr) return cache.rows_for(nullptr, start + static_cast<int64_t>(t0), n, rows);
+  return r->streams.rows_for(cache, positions + t0, tokens, n, rows);
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::args_for;
+using internal::block_rows;
+using internal::run_kernel;
 
 Status rope_create(const RopeConfig& config, Rope** out) {
   if (out == nullptr) return Status::kNullPointer;
@@ -222,6 +217,11 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->next_inv_freq = static_cast<double*>(std::malloc(pair_bytes));
   st = r->next_inv_freq == nullptr ? Status::kOutOfMemory : Status::kOk;
   if (st == Status::kOk) st = r->streams.init(r->config, r->rotary_dim);
+  if (st == Status::kOk) {
+    r->staging_floats = std::max(internal::kStagingFloats, static_cast<size_t>(r->rotary_dim));
+    r->staging = static_cast<float*>(std::malloc(r->staging_floats * sizeof(float)));
+    if (r->staging == nullptr) st = Status::kOutOfMemory;
+  }
   for (int i = 0; i < r->state_count && st == Status::kOk; ++i) {
     r->states[i].inv_freq = static_cast<double*>(std::malloc(pair_bytes));
     st = r->states[i].inv_freq == nullptr ? Status::kOutOfMemory
@@ -265,9 +265,9 @@ Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
   for (size_t t0 = 0; t0 < s.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, s.tokens - t0);
     const float* const* rows = nullptr;
-    st = block_rows(r, p, s.tokens, t0, n, &rows);
+    st = block_rows(r, p.positions, p.start, s.tokens, t0, n, &rows);
     if (st != Status::kOk) return st;
-    run_kernel(r, args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse));
+    run_kernel(r, args_for(r, x, s, p.num_heads, t0, n, rows, p.inverse, false));
   }
   return Status::kOk;
 }
@@ -288,10 +288,10 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
   for (size_t t0 = 0; t0 < sq.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, sq.tokens - t0);
     const float* const* rows = nullptr;
-    st = block_rows(r, p, sq.tokens, t0, n, &rows);
+    st = block_rows(r, p.positions, p.start, sq.tokens, t0, n, &rows);
     if (st != Status::kOk) return st;
-    run_kernel(r, args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse));
-    run_kernel(r, args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse));
+    run_kernel(r, args_for(r, q, sq, p.num_heads, t0, n, rows, p.inverse, false));
+    run_kernel(r, args_for(r, k, sk, p.num_kv_heads, t0, n, rows, p.inverse, false));
   }
   return Status::kOk;
 }

@@ -7,6 +7,7 @@
 
 #include "rope_config.h"
 #include "rope_frequencies.h"
+#include "rope_half.h"
 #include "rope_status.h"
 
 namespace rope {
@@ -24,6 +25,45 @@ struct ApplyParams {
   bool inverse = false;                // rotate by the negative angle
   double seq_len = 0;                  // <= 0: largest position in the call + 1
 };
+
+// A tensor of vectors as runtimes hold them: any element type, an offset, token / head /
+// batch strides (in elements; 0 = the dense default of `order`), `tokens` per sequence
+// (0 = implied by the length, only without strides) and `batch` sequences. Only the
+// rotated channels of each addressed vector are read and written; every other element
+// (v of a fused QKV, the non-rotary channels of an MLA head, the gaps) is untouched.
+struct TensorView {
+  DType dtype = DType::kFloat32;
+  int heads = 0;
+  Order order = Order::kTokenMajor;
+  size_t offset = 0;
+  size_t token_stride = 0;
+  size_t head_stride = 0;
+  size_t batch_stride = 0;
+  size_t tokens = 0;
+  size_t batch = 1;
+};
+
+// How a view call positions its tokens.
+struct ViewCall {
+  // batch * streams * tokens positions, sequence-major (each sequence stream-major), or null.
+  const int32_t* positions = nullptr;
+  // One start per sequence (batch of them), or null for `start` in every sequence.
+  const int32_t* starts = nullptr;
+  int64_t start = 0;
+  bool inverse = false;
+  // Rotate without the attention factor: moves vectors that already carry it (shift).
+  bool relative = false;
+  double seq_len = 0;  // <= 0: the largest position of the call + 1
+};
+
+// Rotates the vectors of a view of `length` elements at data, in place. Checks: the view
+// lies inside [0, length) and its vectors do not overlap.
+Status rope_apply_view(Rope* rope, void* data, size_t length, const TensorView& x, const ViewCall& call);
+
+// Rotates q and k (views of one buffer or of two) with the same tokens, positions and one
+// cos/sin lookup; refused (kAliasedTensors) when their vectors overlap.
+Status rope_apply_qk_view(Rope* rope, void* q, size_t q_length, const TensorView& qv, void* k, size_t k_length,
+                          const TensorView& kv, const ViewCall& call);
 
 Status rope_create(const RopeConfig& config, Rope** out);
 void rope_destroy(Rope* rope);

@@ -22,6 +22,9 @@ const char* status_name(Status s) {
     case Status::kCacheLimitInvalid: return "CACHE_LIMIT_INVALID";
     case Status::kMropeInvalid: return "MROPE_INVALID";
     case Status::kFreqFactorsInvalid: return "FREQ_FACTORS_INVALID";
+    case Status::kAliasedTensors: return "ALIASED_TENSORS";
+    case Status::kDTypeInvalid: return "DTYPE_INVALID";
+    case Status::kStrideInvalid: return "STRIDE_INVALID";
   }
   return "UNKNOWN";
 }

@@ -23,6 +23,9 @@ enum class Status : int {
   kCacheLimitInvalid = 15,   // cache limit negative or not finite
   kMropeInvalid = 16,        // multimodal sections or mode out of their domain
   kFreqFactorsInvalid = 17,  // freq factors of the wrong count, or not > 0
+  kAliasedTensors = 18,      // q and k (or the vectors of one view) overlap
+  kDTypeInvalid = 19,        // an element type not one of DType
+  kStrideInvalid = 20,       // strides whose vectors overlap, or a view past the tensor's end
 };
 
 // A short, stable, machine-readable name for a status ("HEAD_DIM_INVALID", ...).

@@ -1,0 +1,80 @@
+// The core's internals shared by its entry points (rope_apply.cpp, rope_apply_view.cpp):
+// a rope's state, and the steps every apply takes (frequencies for the call, the cos/sin
+// rows of a block of tokens, the kernel call). Not part of any public API.
+#pragma once
+
+#include <cstdlib>
+#include <limits>
+
+#include "kernels/rope_kernels.h"
+#include "rope_apply.h"
+#include "rope_cache.h"
+#include "rope_position_streams.h"
+
+namespace rope {
+
+// The frequencies, attention factor and cos/sin cache of one frequency regime (see
+// frequency_regime: one for most scaling types, a few for those that follow the sequence
+// length).
+struct RegimeState {
+  double regime = std::numeric_limits<double>::quiet_NaN();  // NaN: not filled yet
+  double* inv_freq = nullptr;
+  double attention_factor = 1.0;
+  bool transient = false;  // rows computed per call (no table): dynamic NTK past its length
+  CosSinCache cache;
+  ~RegimeState() { std::free(inv_freq); }
+};
+
+struct Rope {
+  RopeConfig config;
+  int rotary_dim = 0;
+  // Scaling that depends on the sequence length keeps two regimes, so that calls that
+  // alternate between them (two sequences on either side of longrope's original context, or
+  // of dynamic NTK's trained length: continuous batching) switch tables instead of
+  // rebuilding one on every switch. Other types use states[0] only.
+  RegimeState states[2];
+  int state_count = 1;
+  // M-RoPE: the streams a call's positions hold, and the rows of tokens whose streams differ.
+  PositionStreams streams;
+  int active = 0;
+  double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
+  // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
+  KernelVariantFn kernels[2][2] = {};
+  // float32 staging for 16-bit tensors (widened, rotated, rounded back a few tokens at a
+  // time): max(kStagingFloats, rotary_dim) floats, allocated at creation.
+  float* staging = nullptr;
+  size_t staging_floats = 0;
+  ~Rope() {
+    std::free(next_inv_freq);
+    std::free(staging);
+  }
+  RegimeState& now() { return states[active]; }
+  const RegimeState& now() const { return states[active]; }
+};
+
+namespace internal {
+
+// float32s of the 16-bit staging block (64 KiB: in L2 with the tensor's block around it).
+constexpr size_t kStagingFloats = 16384;
+
+// Tokens of a tensor and the floats between consecutive tokens / heads of one.
+struct Shape {
+  size_t tokens = 0;
+  size_t token_stride = 0;
+  size_t head_stride = 0;
+};
+
+Status update_frequencies(Rope* r, double seq_len);
+// Checks p's positions (every stream) for `tokens` tokens; *default_seq_len = largest + 1.
+Status check_positions(const Rope* r, const ApplyParams& p, size_t tokens, double* default_seq_len);
+// Kernel arguments for tokens t0 .. t0+n-1 of a tensor at x with shape s.
+KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t0, size_t n,
+                    const float* const* rows, bool inverse, bool relative);
+void run_kernel(const Rope* r, const KernelArgs& a);
+// The rows of tokens t0 .. t0+n-1 of a call of `tokens` tokens at positions (stream-major,
+// or null for start + t).
+Status block_rows(Rope* r, const int32_t* positions, int64_t start, size_t tokens, size_t t0, size_t n,
+                  const float* const** rows);
+
+}  // namespace internal
+}  // namespace rope
