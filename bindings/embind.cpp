@@ -169,6 +169,41 @@ EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk(uintptr_t h, uintptr_t q, double q_l
 
 EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float b) { streamAxpb(x, n, a, b); }
 
+// A view call (strided, batched, 16-bit; shift), its arguments in a block of doubles the JS
+// layer writes (bindings/js/views.js, VIEW_* indices): [kind (1 apply, 2 applyQK), inverse,
+// relative, seqLen, start, positions, starts, -, then per view (q at 8, k at 20): data,
+// length, dtype, heads, order, offset, tokenStride, headStride, batchStride, tokens, batch].
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_view(uintptr_t h, uintptr_t args) {
+  const double* a = reinterpret_cast<const double*>(args);
+  auto view = [](const double* v) {
+    rope::TensorView t;
+    t.dtype = static_cast<rope::DType>(static_cast<int>(v[2]));
+    t.heads = static_cast<int>(v[3]);
+    t.order = static_cast<rope::Order>(static_cast<int>(v[4]));
+    t.offset = static_cast<size_t>(v[5]);
+    t.token_stride = static_cast<size_t>(v[6]);
+    t.head_stride = static_cast<size_t>(v[7]);
+    t.batch_stride = static_cast<size_t>(v[8]);
+    t.tokens = static_cast<size_t>(v[9]);
+    t.batch = static_cast<size_t>(v[10]);
+    return t;
+  };
+  rope::ViewCall c;
+  c.inverse = a[1] != 0;
+  c.relative = a[2] != 0;
+  c.seq_len = a[3];
+  c.start = static_cast<int64_t>(a[4]);
+  c.positions = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(a[5]));
+  c.starts = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(a[6]));
+  const double* q = a + 8;
+  void* qd = reinterpret_cast<void*>(static_cast<uintptr_t>(q[0]));
+  if (a[0] == 1) return static_cast<int>(rope::rope_apply_view(handle(h), qd, static_cast<size_t>(q[1]), view(q), c));
+  const double* k = a + 20;
+  void* kd = reinterpret_cast<void*>(static_cast<uintptr_t>(k[0]));
+  return static_cast<int>(rope::rope_apply_qk_view(handle(h), qd, static_cast<size_t>(q[1]), view(q), kd,
+                                                   static_cast<size_t>(k[1]), view(k), c));
+}
+
 }  // extern "C"
 
 EMSCRIPTEN_BINDINGS(rope_wasm) {

@@ -13,34 +13,46 @@ export class RopeBuffer {
   #lib;
   #ptr;
   #length;
+  #dtype;
 
   /** @internal Use RopeLibrary.alloc. */
-  constructor(lib, ptr, length, token) {
+  constructor(lib, ptr, length, dtype, token) {
     if (token !== RopeBuffer.#token) throw new RopeError('INVALID_TYPE', 'RopeBuffer is created by lib.alloc(length), not new');
     this.#lib = lib;
     this.#ptr = ptr;
     this.#length = length;
+    this.#dtype = dtype;
   }
 
   static #token = Symbol('RopeBuffer');
 
   /** @internal */
-  static create(lib, ptr, length) {
-    return new RopeBuffer(lib, ptr, length, RopeBuffer.#token);
+  static create(lib, ptr, length, dtype = 'float32') {
+    return new RopeBuffer(lib, ptr, length, dtype, RopeBuffer.#token);
   }
 
+  /** Elements (of dtype) in the buffer. */
   get length() {
     return this.#length;
+  }
+
+  /** 'float32', or 'float16' / 'bfloat16' (view() then gives the 16-bit patterns as a Uint16Array). */
+  get dtype() {
+    return this.#dtype;
   }
 
   get disposed() {
     return this.#ptr === 0;
   }
 
-  /** A fresh Float32Array view of the buffer; build a new one after any call that may grow memory. */
+  /**
+   * A fresh view of the buffer (Float32Array, or Uint16Array of 16-bit patterns); build a new
+   * one after any call that may grow memory.
+   */
   view() {
     this.#check('buffer.view()');
-    const v = new Float32Array(this.#lib._heapBuffer(), this.#ptr, this.#length);
+    const Type = this.#dtype === 'float32' ? Float32Array : Uint16Array;
+    const v = new Type(this.#lib._heapBuffer(), this.#ptr, this.#length);
     // A view keeps its buffer alive: otherwise the FinalizationRegistry could free (and
     // the allocator reuse) memory a caller still reads and writes through the view.
     viewOwners.set(v, this);

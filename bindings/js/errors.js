@@ -31,6 +31,9 @@ export const STATUS_CODES = [
   'CACHE_LIMIT_INVALID',
   'MROPE_INVALID',
   'FREQ_FACTORS_INVALID',
+  'ALIASED_TENSORS',
+  'DTYPE_INVALID',
+  'STRIDE_INVALID',
 ];
 
 /** A short, readable rendering of any value for error messages. */

@@ -4,7 +4,8 @@ import { COPY_SCRATCH_MAX_BYTES } from './copying.js';
 import { RopeError, describe, fail } from './errors.js';
 import { LiveAllocations } from './live-allocations.js';
 import { Rope } from './rope.js';
-import { checkInteger, isDetached } from './validate.js';
+import { checkInteger, checkKeys, isDetached, isPlainObject } from './validate.js';
+import { DTYPES } from './views.js';
 
 // Largest float count one allocation may have: its byte count must fit in 32-bit wasm memory.
 export const MAX_FLOATS = Math.floor((2 ** 31 - 1) / 4);
@@ -58,15 +59,22 @@ export class RopeLibrary {
     return Rope._create(this, this.#module, config);
   }
 
-  /** `length` float32s in wasm memory, zero-filled. */
-  alloc(length) {
+  /** `length` elements in wasm memory (float32 by default, or options.dtype), zero-filled. */
+  alloc(length, options = {}) {
     checkInteger(length, 'length', 'LENGTH_INVALID', { min: 0 });
-    if (length > MAX_FLOATS) fail('SIZE_OVERFLOW', 'length', `must be <= ${MAX_FLOATS} (its bytes must fit in 32-bit wasm memory)`, length);
-    const ptr = this._malloc(Math.max(length, 1) * 4, `alloc(${length})`);
-    new Float32Array(this._heapBuffer(), ptr, length).fill(0);
-    const buffer = RopeBuffer.create(this, ptr, length);
+    if (!isPlainObject(options)) fail('INVALID_TYPE', 'options', 'must be an object such as { dtype: "float16" }', options);
+    checkKeys(options, ['dtype'], 'options');
+    const dtype = options.dtype === undefined ? 'float32' : options.dtype;
+    if (!DTYPES.includes(dtype)) fail('DTYPE_INVALID', 'options.dtype', `must be one of ${DTYPES.map((d) => JSON.stringify(d)).join(', ')}`, dtype);
+    const size = dtype === 'float32' ? 4 : 2;
+    const max = Math.floor((2 ** 31 - 1) / size);
+    if (length > max) fail('SIZE_OVERFLOW', 'length', `must be <= ${max} (its bytes must fit in 32-bit wasm memory)`, length);
+    const bytes = Math.max(length * size, 4);
+    const ptr = this._malloc(bytes, `alloc(${length})`);
+    new Uint8Array(this._heapBuffer(), ptr, bytes).fill(0);
+    const buffer = RopeBuffer.create(this, ptr, length, dtype);
     this._track(buffer, 'buffer', ptr);
-    this.#live.add(ptr, ptr + 4 * length);
+    this.#live.add(ptr, ptr + size * length);
     return buffer;
   }
 

@@ -5,17 +5,22 @@ import { RopeError, fail, throwStatus } from './errors.js';
 import { MAX_HEADS, configToCore, normalizeConfig } from './config.js';
 import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
+import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, needsView, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const ORDERS = ['token-major', 'head-major'];
-const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen'];
-const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads'];
+const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen', ...VIEW_KEYS];
+const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads', ...K_VIEW_KEYS];
+const APPLY_QKV_KEYS = ['numHeads', 'numKvHeads', 'positions', 'order', 'inverse', 'seqLen', ...VIEW_KEYS];
+const SHIFT_KEYS = ['numHeads', 'fromPositions', 'toPositions', 'order', 'seqLen', ...VIEW_KEYS];
 
-// checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path. A switch compares
-// each key with constants (measured 7 ns for a two-key object, against 13 ns for a search of
-// the list); any other key goes to checkKeys, which reports it. Keep in step with the lists.
+// checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path; returns true when a
+// view option (dtype, strides, batch, ...) is among them. A switch compares each key with
+// constants (measured 7 ns for a two-key object, against 13 ns for a search of the list);
+// any other key goes to checkKeys, which reports it. Keep in step with the lists.
 function checkApplyKeys(options, qk) {
+  let view = false;
   for (const key in options) {
     switch (key) {
       case 'numHeads':
@@ -27,12 +32,13 @@ function checkApplyKeys(options, qk) {
       case 'numKvHeads':
         if (qk) break;
         checkKeys(options, APPLY_KEYS, 'options');
-        return;
+        return view;
       default:
         checkKeys(options, qk ? APPLY_QK_KEYS : APPLY_KEYS, 'options');
-        return;
+        view = true;
     }
   }
+  return view;
 }
 
 // A tensor argument resolved to a wasm address: either a RopeBuffer (or a view of this
@@ -92,6 +98,30 @@ function isStartOrNone(positions) {
 }
 function startFits(start, tokens) {
   return start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX;
+}
+
+// A position resolver whose errors name `name` instead of options.positions.
+function rename(resolveOne, p, n, s, name) {
+  try {
+    return resolveOne(p, n, s);
+  } catch (e) {
+    if (e instanceof RopeError && typeof e.argument === 'string' && e.argument.startsWith('options.positions')) {
+      const argument = name + e.argument.slice('options.positions'.length);
+      throw new RopeError(e.code, e.message.split('options.positions').join(name), { argument, value: e.value });
+    }
+    throw e;
+  }
+}
+
+// Every position of a batched call as one Int32Array (batch * streams * tokens, sequence-major).
+function expandPositions(pos, tokens, batch, streams) {
+  if (pos.list) return pos.list instanceof Int32Array ? pos.list : Int32Array.from(pos.list);
+  const out = new Int32Array(batch * streams * tokens);
+  for (let b = 0; b < batch; b++) {
+    const s0 = pos.starts ? pos.starts[b] : pos.start;
+    for (let k = 0; k < streams; k++) for (let t = 0; t < tokens; t++) out[(b * streams + k) * tokens + t] = s0 + t;
+  }
+  return out;
 }
 
 export class Rope {
@@ -221,7 +251,7 @@ export class Rope {
   apply(x, options) {
     this.#check('apply');
     checkObject(options, 'options');
-    checkApplyKeys(options, false);
+    if (checkApplyKeys(options, false) || needsView({}, x)) return this.#applyView('apply', x, null, options, false);
     // Each option is read once: a value that changed between reads (a getter) could
     // otherwise slip past validation into the core.
     const numHeads = options.numHeads, positions = options.positions;
@@ -316,7 +346,7 @@ export class Rope {
   applyQK(q, k, options) {
     this.#check('applyQK');
     checkObject(options, 'options');
-    checkApplyKeys(options, true);
+    if (checkApplyKeys(options, true) || needsView({}, q) || needsView({}, k)) return this.#applyView('applyQK', q, k, options, false);
     // Head counts default to the config's (configFromHF gives them).
     const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
     const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
@@ -369,6 +399,126 @@ export class Rope {
     if (tokens === 0) return;
     this.#rotate('applyQK', [{ array: tq.array, ptr: tq.ptr, heads: o.numHeads }, { array: tk.array, ptr: tk.ptr, heads: o.numKvHeads }],
       tokens, order, pos, inverse, seqLen);
+  }
+
+  // Reads every option of a view call once (a getter could otherwise change between reads).
+  static #readOptions(options, keys) {
+    const o = {};
+    for (const k of keys) o[k] = options[k];
+    return o;
+  }
+
+  #heads(v, name, what) {
+    if (v === undefined || v === null) fail('NUM_HEADS_INVALID', name, `is required for ${what}`, v);
+    return checkInteger(v, name, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
+  }
+
+  // apply / applyQK / shift on views: 16-bit types, strides, batches (views.js).
+  #applyView(what, x, k, options, relative, shiftPositions = null, fused = false) {
+    const keys = k === null ? (relative ? SHIFT_KEYS : APPLY_KEYS) : APPLY_QK_KEYS;
+    checkKeys(options, keys, 'options');
+    const o = Rope.#readOptions(options, keys);
+    const numHeads = this.#heads(o.numHeads ?? (k !== null ? this.#cfg.numHeads ?? undefined : undefined), 'options.numHeads', what);
+    const numKvHeads = k === null ? 0 : this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', what);
+    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
+    const names = { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' };
+    const tq = tensorOf(x, o.dtype, k === null ? (relative ? 'k' : 'x') : 'q', this.#lib);
+    const qv = resolveView(tq, o, numHeads, this.#cfg.headDim, this.#cfg.rotaryDim, order, k === null ? (relative ? 'k' : 'x') : 'q', names);
+    qv.order = order;
+    const parts = [{ t: tq, v: qv }];
+    if (k !== null) {
+      const kView = o.kOffset !== undefined || o.kTokenStride !== undefined || o.kHeadStride !== undefined || o.kBatchStride !== undefined;
+      if (k === x && !fused && !kView) throw new RopeError('ALIASED_TENSORS', 'q and k must be different tensors (they are the same object; for one fused buffer pass kOffset, or use applyQKV)', { argument: 'k' });
+      const tk = tensorOf(k, o.dtype ?? (tq.dtype === 'float32' ? undefined : tq.dtype), 'k', this.#lib);
+      if (tk.dtype !== tq.dtype) fail('DTYPE_INVALID', 'k', `must hold the same element type as q (${tq.dtype})`, k);
+      // k's token count: given, q's when k is strided, else implied by k's own length.
+      const kStrided = o.kTokenStride !== undefined || o.kHeadStride !== undefined || o.kBatchStride !== undefined;
+      const ko = { offset: o.kOffset, tokenStride: o.kTokenStride, headStride: o.kHeadStride, batchStride: o.kBatchStride,
+        numTokens: o.numTokens ?? (kStrided ? qv.tokens : undefined), batch: o.batch };
+      const kv = resolveView(tk, ko, numKvHeads, this.#cfg.headDim, this.#cfg.rotaryDim, order, 'k',
+        { offset: 'options.kOffset', tokenStride: 'options.kTokenStride', headStride: 'options.kHeadStride', batchStride: 'options.kBatchStride' });
+      kv.order = order;
+      if (kv.tokens !== qv.tokens) fail('TOKEN_COUNT_MISMATCH', 'k', `must hold as many tokens as q (${qv.tokens}) with numKvHeads ${numKvHeads}; it holds ${kv.tokens}`, k);
+      checkDisjoint(tq, qv, tk, kv, this.#cfg.rotaryDim);
+      parts.push({ t: tk, v: kv });
+    }
+    const resolveOne = (p, n, streams) => resolvePositions(p, n, streams, this.#lib);
+    const pos = shiftPositions ?? batchPositions(o.positions, qv.tokens, qv.batch, this.#streams, 'options.positions', resolveOne);
+    const seqLen = this.#seqLen(o.seqLen) || (relative ? Math.max(1, this.#seqLenInForce) : viewSeqLen(pos, qv.tokens, qv.batch));
+    if (qv.tokens === 0) return;
+    const status = runViewCall(this.#m, this.#handle, this.#lib, what, parts, pos, { inverse, relative, seqLen }, this.#cfg.rotaryDim);
+    if (status !== 0) throwStatus(status, what);
+    if (!relative) this.#seqLenInForce = seqLen;
+  }
+
+  /**
+   * Rotates q and k in place inside one fused buffer [tokens, (numHeads + 2*numKvHeads) *
+   * headDim] (q heads, then k heads, then v heads per token; head-major: [numHeads +
+   * 2*numKvHeads, tokens, headDim]); v is not touched.
+   */
+  applyQKV(qkv, options) {
+    this.#check('applyQKV');
+    checkObject(options, 'options');
+    checkKeys(options, APPLY_QKV_KEYS, 'options');
+    const o = Rope.#readOptions(options, APPLY_QKV_KEYS);
+    const numHeads = this.#heads(o.numHeads ?? this.#cfg.numHeads ?? undefined, 'options.numHeads', 'applyQKV');
+    const numKvHeads = this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', 'applyQKV');
+    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const t = tensorOf(qkv, o.dtype, 'qkv', this.#lib);
+    const all = numHeads + 2 * numKvHeads;
+    const names = { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' };
+    // The whole fused tensor's layout (checks that its length is whole tokens of all heads).
+    const fused = resolveView(t, o, all, this.#cfg.headDim, this.#cfg.rotaryDim, order, 'qkv', names);
+    const kOffset = fused.offset + numHeads * fused.hs;
+    return this.#applyView('applyQKV', qkv, qkv, {
+      numHeads, numKvHeads, positions: o.positions, order: o.order, inverse: o.inverse, seqLen: o.seqLen, dtype: t.dtype,
+      offset: fused.offset, tokenStride: fused.ts, headStride: fused.hs, batchStride: fused.bs, numTokens: fused.tokens, batch: fused.batch,
+      kOffset, kTokenStride: fused.ts, kHeadStride: fused.hs, kBatchStride: fused.bs,
+    }, false, null, true);
+  }
+
+  /**
+   * Moves keys rotated at fromPositions to toPositions, in place: the result is as if the
+   * original keys had been rotated at toPositions, attention factor applied once (never
+   * again), whatever the scaling. Both sides use one sequence length: options.seqLen, or the
+   * one in force (the last call's); keys rotated under another regime of a seq-len-dependent
+   * scaling need rerotate first.
+   */
+  shift(k, options) {
+    this.#check('shift');
+    checkObject(options, 'options');
+    checkKeys(options, SHIFT_KEYS, 'options');
+    const o = Rope.#readOptions(options, SHIFT_KEYS);
+    const numHeads = this.#heads(o.numHeads, 'options.numHeads', 'shift');
+    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const t = tensorOf(k, o.dtype, 'k', this.#lib);
+    const v = resolveView(t, o, numHeads, this.#cfg.headDim, this.#cfg.rotaryDim, order, 'k',
+      { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' });
+    const resolveOne = (p, n, streams) => resolvePositions(p, n, streams, this.#lib);
+    if (o.fromPositions === undefined) fail('POSITION_INVALID', 'options.fromPositions', 'is required (the positions the keys were rotated at)', undefined);
+    if (o.toPositions === undefined) fail('POSITION_INVALID', 'options.toPositions', 'is required (the positions to move the keys to)', undefined);
+    const from = batchPositions(o.fromPositions, v.tokens, v.batch, this.#streams, 'options.fromPositions', (p, n, s) => rename(resolveOne, p, n, s, 'options.fromPositions'));
+    const to = batchPositions(o.toPositions, v.tokens, v.batch, this.#streams, 'options.toPositions', (p, n, s) => rename(resolveOne, p, n, s, 'options.toPositions'));
+    const fl = expandPositions(from, v.tokens, v.batch, this.#streams);
+    const tl = expandPositions(to, v.tokens, v.batch, this.#streams);
+    let delta;
+    if (from.list === null && from.starts === null && to.list === null && to.starts === null) {
+      delta = { start: to.start - from.start, starts: null, list: null, streams: this.#streams };
+    } else {
+      const list = new Int32Array(fl.length);
+      for (let i = 0; i < fl.length; i++) {
+        const d = tl[i] - fl[i];
+        if (d < INT32_MIN || d > INT32_MAX) fail('POSITION_INVALID', `options.toPositions[${i}]`, `minus fromPositions[${i}] (${fl[i]}) must fit int32`, tl[i]);
+        list[i] = d;
+      }
+      delta = { start: 0, starts: null, list, streams: this.#streams };
+    }
+    if (delta.list === null && (delta.start < INT32_MIN || delta.start + Math.max(v.tokens, 1) - 1 > INT32_MAX)) {
+      fail('POSITION_INVALID', 'options.toPositions', 'minus fromPositions must fit int32', o.toPositions);
+    }
+    return this.#applyView('shift', k, null, { numHeads, order: o.order, seqLen: o.seqLen, dtype: o.dtype, offset: o.offset,
+      tokenStride: o.tokenStride, headStride: o.headStride, batchStride: o.batchStride, numTokens: o.numTokens, batch: o.batch }, true, delta);
   }
 
   /**
