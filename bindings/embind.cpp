@@ -1,6 +1,7 @@
-// The Embind block: plain functions over wasm-heap addresses and status codes, nothing
-// more. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
-// Addresses cross as numbers (uintptr_t); handles are Rope pointers.
+// The Embind block: a thin layer over the C API (include/rope_wasm/rope.h), plain functions
+// over wasm-heap addresses and status codes, nothing more; it never calls the C++ core
+// directly. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
+// Addresses cross as numbers (uintptr_t); handles are rope_t pointers.
 //
 // The three per-call hot paths (apply, applyQK, the benchmark's streaming pass) are also
 // plain C exports: Embind's invoker without eval (-sDYNAMIC_EXECUTION=0, needed for pages
@@ -10,13 +11,11 @@
 #include <malloc.h>
 
 #include <cstdint>
+#include <vector>
 
-#include "../src/rope_apply.h"
-#include "../src/stream_pass.h"
+#include "rope_wasm/rope.h"
 
 namespace {
-
-using rope::Status;
 
 // The config as the JS layer hands it over: every field present, numbers only.
 struct JsConfig {
@@ -24,7 +23,7 @@ struct JsConfig {
   int rotaryDim = 0;
   double base = 10000;
   int layout = 0;
-  double cacheLimitBytes = rope::kDefaultCacheLimitBytes;
+  double cacheLimitBytes = 8.0 * 1024 * 1024;
   int scalingType = 0;
   double factor = 1;
   double maxPositionEmbeddings = 0;
@@ -42,99 +41,126 @@ struct JsConfig {
   int factorCount = 0;
 };
 
-rope::Rope* handle(uintptr_t h) { return reinterpret_cast<rope::Rope*>(h); }
+rope_t* handle(uintptr_t h) { return reinterpret_cast<rope_t*>(h); }
 
 int create(const JsConfig& j, uintptr_t handle_out) {
-  rope::RopeConfig c;
+  rope_config c;
+  rope_config_init(&c);
   c.head_dim = j.headDim;
   c.rotary_dim = j.rotaryDim;
   c.base = j.base;
-  c.layout = static_cast<rope::Layout>(j.layout);
+  c.layout = j.layout;
   c.cache_limit_bytes = j.cacheLimitBytes;
-  rope::ScalingParams& s = c.scaling;
-  s.type = static_cast<rope::ScalingType>(j.scalingType);
-  s.factor = j.factor;
-  s.max_position_embeddings = j.maxPositionEmbeddings;
-  s.original_max_position_embeddings = j.originalMaxPositionEmbeddings;
-  s.beta_fast = j.betaFast;
-  s.beta_slow = j.betaSlow;
-  s.mscale = j.mscale;
-  s.mscale_all_dim = j.mscaleAllDim;
-  s.attention_factor = j.attentionFactor;
-  s.truncate = j.truncate;
-  s.low_freq_factor = j.lowFreqFactor;
-  s.high_freq_factor = j.highFreqFactor;
+  c.scaling_type = j.scalingType;
+  c.factor = j.factor;
+  c.max_position_embeddings = j.maxPositionEmbeddings;
+  c.original_max_position_embeddings = j.originalMaxPositionEmbeddings;
+  c.beta_fast = j.betaFast;
+  c.beta_slow = j.betaSlow;
+  c.mscale = j.mscale;
+  c.mscale_all_dim = j.mscaleAllDim;
+  c.attention_factor = j.attentionFactor;
+  c.truncate = j.truncate ? 1 : 0;
+  c.low_freq_factor = j.lowFreqFactor;
+  c.high_freq_factor = j.highFreqFactor;
+  // The JS layer passes factor arrays only with both pointers set; anything else is "none".
   if (j.factorCount > 0 && j.shortFactorPtr && j.longFactorPtr) {
-    const double* sf = reinterpret_cast<const double*>(j.shortFactorPtr);
-    const double* lf = reinterpret_cast<const double*>(j.longFactorPtr);
-    s.short_factor.assign(sf, sf + j.factorCount);
-    s.long_factor.assign(lf, lf + j.factorCount);
+    c.short_factor = reinterpret_cast<const double*>(j.shortFactorPtr);
+    c.long_factor = reinterpret_cast<const double*>(j.longFactorPtr);
+    c.short_factor_count = c.long_factor_count = static_cast<size_t>(j.factorCount);
   }
-  rope::Rope* r = nullptr;
-  const Status st = rope::rope_create(c, &r);
+  rope_t* r = nullptr;
+  const rope_status st = rope_create(&c, &r);
   *reinterpret_cast<uint32_t*>(handle_out) = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(r));
   return static_cast<int>(st);
 }
 
-void destroy(uintptr_t h) { rope::rope_destroy(handle(h)); }
+void destroy(uintptr_t h) { rope_destroy(handle(h)); }
 
-rope::ApplyParams params(int num_heads, int num_kv_heads, int order, uintptr_t positions,
-                         double start, bool inverse, double seq_len) {
-  rope::ApplyParams p;
+rope_apply_params params(int num_heads, int num_kv_heads, int order, uintptr_t positions, double start,
+                         bool inverse, double seq_len) {
+  rope_apply_params p;
+  rope_apply_params_init(&p);
   p.num_heads = num_heads;
   p.num_kv_heads = num_kv_heads;
-  p.order = static_cast<rope::Order>(order);
+  p.order = order;
   p.positions = reinterpret_cast<const int32_t*>(positions);
   p.start = static_cast<int64_t>(start);
-  p.inverse = inverse;
+  p.inverse = inverse ? 1 : 0;
   p.seq_len = seq_len;
   return p;
 }
 
 int apply(uintptr_t h, uintptr_t x, double length, int num_heads, int order, uintptr_t positions,
           double start, bool inverse, double seq_len) {
-  return static_cast<int>(rope::rope_apply(handle(h), reinterpret_cast<float*>(x),
-                                           static_cast<size_t>(length),
-                                           params(num_heads, 0, order, positions, start, inverse, seq_len)));
+  const rope_apply_params p = params(num_heads, 0, order, positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply(handle(h), reinterpret_cast<float*>(x), static_cast<size_t>(length), &p));
 }
 
 int applyQK(uintptr_t h, uintptr_t q, double q_length, uintptr_t k, double k_length, int num_heads,
             int num_kv_heads, int order, uintptr_t positions, double start, bool inverse,
             double seq_len) {
-  return static_cast<int>(rope::rope_apply_qk(
-      handle(h), reinterpret_cast<float*>(q), static_cast<size_t>(q_length),
-      reinterpret_cast<float*>(k), static_cast<size_t>(k_length),
-      params(num_heads, num_kv_heads, order, positions, start, inverse, seq_len)));
+  const rope_apply_params p = params(num_heads, num_kv_heads, order, positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply_qk(handle(h), reinterpret_cast<float*>(q), static_cast<size_t>(q_length),
+                                        reinterpret_cast<float*>(k), static_cast<size_t>(k_length), &p));
 }
 
-uintptr_t invFreqPtr(uintptr_t h) { return reinterpret_cast<uintptr_t>(rope::rope_inv_freq(handle(h))); }
-double attentionFactor(uintptr_t h) { return rope::rope_attention_factor(handle(h)); }
-int rotaryDim(uintptr_t h) { return rope::rope_rotary_dim(handle(h)); }
-double cacheBytes(uintptr_t h) { return static_cast<double>(rope::rope_cache_bytes(handle(h))); }
-double cacheRows(uintptr_t h) { return static_cast<double>(rope::rope_cache_rows(handle(h))); }
-int setSeqLen(uintptr_t h, double seq_len) { return static_cast<int>(rope::rope_set_seq_len(handle(h), seq_len)); }
+int pairs(uintptr_t h) {
+  int32_t rd = 0;
+  rope_rotary_dim(handle(h), &rd);
+  return rd / 2;
+}
+
+// The JS layer reads the frequencies from an address right after the call and copies them
+// (Rope.invFreq); the C API copies into caller memory, so this module keeps one buffer for
+// it, grown to the largest rotaryDim/2 seen (single-threaded module: no races on it).
+std::vector<double> inv_freq_buffer;
+
+uintptr_t invFreqPtr(uintptr_t h) {
+  const size_t n = static_cast<size_t>(pairs(h));
+  if (inv_freq_buffer.size() < n) inv_freq_buffer.resize(n);
+  if (rope_inv_freq(handle(h), inv_freq_buffer.data(), n) != ROPE_OK) return 0;
+  return reinterpret_cast<uintptr_t>(inv_freq_buffer.data());
+}
+
+double attentionFactor(uintptr_t h) {
+  double af = 0;
+  rope_attention_factor(handle(h), &af);
+  return af;
+}
+
+int rotaryDim(uintptr_t h) { return 2 * pairs(h); }
+
+double cacheBytes(uintptr_t h) {
+  size_t bytes = 0;
+  rope_cache_bytes(handle(h), &bytes);
+  return static_cast<double>(bytes);
+}
+
+double cacheRows(uintptr_t h) {
+  size_t rows = 0;
+  rope_cache_rows(handle(h), &rows);
+  return static_cast<double>(rows);
+}
+
+int setSeqLen(uintptr_t h, double seq_len) { return static_cast<int>(rope_set_seq_len(handle(h), seq_len)); }
 
 // Writes, per pair, [baseFreq, freq, wavelength, interpWeight] then the attention factor.
 int pairInfo(uintptr_t h, double seq_len, uintptr_t out) {
-  const int pairs = rope::rope_rotary_dim(handle(h)) / 2;
-  rope::PairInfo* info = reinterpret_cast<rope::PairInfo*>(out);
-  double* af = reinterpret_cast<double*>(out) + 4 * pairs;
-  return static_cast<int>(rope::rope_pair_info(handle(h), seq_len, info, af));
+  const size_t n = static_cast<size_t>(pairs(h));
+  rope_pair_freq* info = reinterpret_cast<rope_pair_freq*>(out);
+  double* af = reinterpret_cast<double*>(out) + 4 * n;
+  return static_cast<int>(rope_pair_info(handle(h), seq_len, info, n, af));
 }
 
+// Allocator statistics for the JS leak tests (lib.heapStats): the module's, not the core's.
 double bytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 
 void streamAxpb(uintptr_t x, double n, float a, float b) {
-  rope::stream_axpb(reinterpret_cast<float*>(x), static_cast<size_t>(n), a, b);
+  rope_stream_pass(reinterpret_cast<float*>(x), static_cast<size_t>(n), a, b);
 }
 
-bool builtWithSimd() {
-#if defined(__wasm_simd128__)
-  return true;
-#else
-  return false;
-#endif
-}
+bool builtWithSimd() { return rope_simd128() != 0; }
 
 }  // namespace
 
@@ -158,7 +184,7 @@ EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float
 
 EMSCRIPTEN_BINDINGS(rope_wasm) {
   using namespace emscripten;
-  static_assert(sizeof(rope::PairInfo) == 4 * sizeof(double), "pairInfo layout");
+  static_assert(sizeof(rope_pair_freq) == 4 * sizeof(double), "pairInfo layout");
   value_object<JsConfig>("JsConfig")
       .field("headDim", &JsConfig::headDim)
       .field("rotaryDim", &JsConfig::rotaryDim)
