@@ -143,7 +143,7 @@ typedef struct rope_pair_freq {
 /* Fills *cfg with every default (HF's defaults; head_dim 0 must then be set). */
 static inline void rope_config_init(rope_config* cfg) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->struct_size = (uint32_t)sizeof *cfg;
+  cfg->struct_size = sizeof *cfg; /* a constant that fits: no cast, so C++ -Wold-style-cast stays quiet */
   cfg->layout = ROPE_LAYOUT_HALF;
   cfg->base = 10000.0;
   cfg->cache_limit_bytes = 8.0 * 1024 * 1024;
@@ -162,7 +162,7 @@ static inline void rope_config_init(rope_config* cfg) {
 /* Fills *p with the defaults (all zero but struct_size). */
 static inline void rope_apply_params_init(rope_apply_params* p) {
   memset(p, 0, sizeof *p);
-  p->struct_size = (uint32_t)sizeof *p;
+  p->struct_size = sizeof *p;
 }
 
 /* The stable name of a status ("OK", "HEAD_DIM_INVALID", ...: the JS RopeError codes);
