@@ -166,8 +166,9 @@ static inline void rope_apply_params_init(rope_apply_params* p) {
 }
 
 /* The stable name of a status ("OK", "HEAD_DIM_INVALID", ...: the JS RopeError codes);
- * "UNKNOWN" for a value that is no status. Never NULL. */
-const char* rope_status_string(rope_status status);
+ * "UNKNOWN" for a value that is no status. Never NULL. Takes an int so that any value is
+ * safe to pass (in C++, an int outside an enum's range cannot be held in the enum). */
+const char* rope_status_string(int status);
 
 /* The library's version at run time, ROPE_WASM_VERSION_NUMBER's encoding
  * (major * 1000000 + minor * 1000 + patch), and as "major.minor.patch". */

@@ -55,11 +55,10 @@ size_t pairs_of(const rope_t* r) { return static_cast<size_t>(rope::rope_rotary_
 
 using namespace rope::capi;
 
-extern "C" const char* rope_status_string(rope_status status) {
-  const int code = static_cast<int>(status);
+extern "C" const char* rope_status_string(int code) {
   // The core's codes by the core's own names, so the two can never drift apart.
   if (code >= 0 && code < kFirstCApiStatus) return rope::status_name(static_cast<rope::Status>(code));
-  switch (status) {
+  switch (code) {
     case ROPE_ALIASED_TENSORS: return "ALIASED_TENSORS";
     case ROPE_STRUCT_SIZE_INVALID: return "STRUCT_SIZE_INVALID";
     default: return "UNKNOWN";
