@@ -603,6 +603,7 @@ TEST(CApi, RerotateMovesFrequenciesAndRoundTrips) {
   ASSERT_EQ(rope_apply(r, want.data(), want.size(), &p), ROPE_OK);
   ASSERT_EQ(rope_rerotate(r, x.data(), x.size(), &p, 32, 400), ROPE_OK);
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(x[i], want[i], 3e-6) << i;
+  rope_destroy(r);
 }
 
 TEST(CApi, Introspection) {
