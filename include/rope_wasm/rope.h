@@ -190,11 +190,17 @@ void rope_destroy(rope_t* rope);
 /* Rotates x in place: `length` floats, [tokens, heads, head_dim] or [heads, tokens, head_dim]
  * as p->order says, tokens = length / (p->num_heads * head_dim). A call on 0 tokens succeeds
  * and touches nothing (x may then be NULL). A failed call leaves x unchanged. The frequencies
- * follow p->seq_len (or the largest position + 1) for dynamic and longrope. */
+ * follow p->seq_len (or the largest position + 1) for dynamic and longrope.
+ * Checks, in order: rope and p not NULL, p->struct_size, length's byte count
+ * (ROPE_SIZE_OVERFLOW), then the core's: num_heads, length, order, x not NULL, positions
+ * (start .. start + tokens - 1 within int32), seq_len. All O(1) but the positions array,
+ * which is read once for the default seq_len. */
 rope_status rope_apply(rope_t* rope, float* x, size_t length, const rope_apply_params* p);
 
 /* Rotates q (p->num_heads heads) and k (p->num_kv_heads heads) with the same tokens and
- * positions, looking each cos/sin row up once for both. q and k must not overlap. */
+ * positions, looking each cos/sin row up once for both. q and k must not overlap
+ * (ROPE_ALIASED_TENSORS); both must hold the same number of tokens
+ * (ROPE_TOKEN_COUNT_MISMATCH). Otherwise as rope_apply. */
 rope_status rope_apply_qk(rope_t* rope, float* q, size_t q_length, float* k, size_t k_length,
                           const rope_apply_params* p);
 
@@ -205,8 +211,10 @@ rope_status rope_inverse(rope_t* rope, float* x, size_t length, const rope_apply
 /* Re-rotates vectors rotated under the frequencies of from_seq_len (keys in a cache) so
  * they carry those of to_seq_len: the inverse at from_seq_len, then the forward rotation
  * at to_seq_len, in place. Uses p's num_heads, order, positions/start; ignores p->inverse
- * and p->seq_len. Both lengths must be finite and > 0. Every check is made before x is
- * touched, so a failure never leaves x half re-rotated. Only dynamic and longrope change
+ * and p->seq_len. Both lengths must be finite and > 0. The frequencies of to_seq_len are
+ * computed before x is touched and the forward pass repeats checks the inverse pass has
+ * passed, so a failure (out-of-memory aside) leaves x unchanged, never half re-rotated; the
+ * frequencies in force may then be those of to_seq_len. Only dynamic and longrope change
  * with the sequence length; for the other types x comes back as it was, up to rounding. */
 rope_status rope_rerotate(rope_t* rope, float* x, size_t length, const rope_apply_params* p,
                           double from_seq_len, double to_seq_len);
