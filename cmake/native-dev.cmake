@@ -26,6 +26,11 @@ target_compile_options(rope_c_header_test PRIVATE -Wall -Wextra -Wpedantic -Werr
 target_link_libraries(rope_c_header_test PRIVATE rope_wasm::rope)
 add_test(NAME c_header_c99 COMMAND rope_c_header_test)
 
+# What the C API adds to a decode call (tests/c/call_overhead.cpp).
+add_executable(rope_call_overhead ${PROJECT_SOURCE_DIR}/tests/c/call_overhead.cpp)
+target_link_libraries(rope_call_overhead PRIVATE rope_wasm::rope rope_wasm_internal)
+set_target_properties(rope_call_overhead PROPERTIES EXCLUDE_FROM_ALL TRUE)
+
 # Native Google Benchmark of the kernels (npm run bench compares it with the wasm build).
 find_package(benchmark QUIET)
 if(benchmark_FOUND)

@@ -52,6 +52,15 @@ target_compile_options(rope_wasm_kernel_bench PRIVATE -O3)
 target_link_options(rope_wasm_kernel_bench PRIVATE -O3 -msimd128 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1)
 set_target_properties(rope_wasm_kernel_bench PROPERTIES SUFFIX ".cjs" EXCLUDE_FROM_ALL TRUE)
 
+# What the C API adds to a decode call, timed inside wasm (tests/c/call_overhead.cpp).
+foreach(variant simd baseline)
+  add_executable(rope_call_overhead_${variant} ${PROJECT_SOURCE_DIR}/tests/c/call_overhead.cpp)
+  target_link_libraries(rope_call_overhead_${variant} PRIVATE ${ROPE_CORE_${variant}} rope_wasm_internal)
+  target_compile_options(rope_call_overhead_${variant} PRIVATE -O3)
+  target_link_options(rope_call_overhead_${variant} PRIVATE -O3 -sENVIRONMENT=node)
+  set_target_properties(rope_call_overhead_${variant} PROPERTIES SUFFIX ".cjs" EXCLUDE_FROM_ALL TRUE)
+endforeach()
+
 foreach(variant simd baseline)
   set(core ${ROPE_CORE_${variant}})
   add_executable(rope_${variant} ${PROJECT_SOURCE_DIR}/bindings/embind.cpp)
