@@ -3,7 +3,8 @@
 # two Emscripten prefixes: baseline and -msimd128), builds examples/c-consumer against each
 # install and runs it; compiles the README's C snippet as written; checks the package's
 # version rule; builds consumers that pull rope-wasm in with add_subdirectory and FetchContent
-# (source dir and git URL), natively (GCC, Clang) and with Emscripten in the configurations
+# (source dir and git URL), natively (GCC, Clang; the threads test under ThreadSanitizer) and
+# with Emscripten in the configurations
 # wasm runtimes use (-msimd128 or not, -pthread, -fexceptions, -fwasm-exceptions), runs
 # them, and records what Emscripten 3.1.6 refuses (-sMEMORY64=1; a -pthread program with a
 # library built without it). Usage: tests/c/run.sh  (KEEP=1 keeps the temp dir)
@@ -116,6 +117,12 @@ step "add_subdirectory, native Clang"
 consumer subdir-clang cmake -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DROPE_CONSUMER_MODE=subdir -DROPE_WASM_SOURCE_DIR="$root"
 run_checked "$work/consumer-subdir-clang/rope_c_consumer"
+
+step "threads under ThreadSanitizer: add_subdirectory, native Clang, library and program instrumented"
+consumer tsan cmake -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DROPE_CONSUMER_MODE=subdir \
+  -DROPE_WASM_SOURCE_DIR="$root" -DROPE_CONSUMER_THREADS=ON -DCMAKE_C_FLAGS="-fsanitize=thread -g -pthread" \
+  -DCMAKE_CXX_FLAGS="-fsanitize=thread -g" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread -pthread"
+TSAN_OPTIONS="halt_on_error=1" run_checked "$work/consumer-tsan/rope_threads"
 
 step "FetchContent from a git URL (file://, a commit of the tree under test), native GCC"
 git_src="$work/rope-wasm-git"
