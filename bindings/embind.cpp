@@ -1,6 +1,7 @@
-// The Embind block: plain functions over wasm-heap addresses and status codes, nothing
-// more. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
-// Addresses cross as numbers (uintptr_t); handles are Rope pointers.
+// The Embind block: a thin layer over the C API (include/rope_wasm/rope.h), plain functions
+// over wasm-heap addresses and status codes, nothing more; it never calls the C++ core
+// directly. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
+// Addresses cross as numbers (uintptr_t); handles are rope_t pointers.
 //
 // The three per-call hot paths (apply, applyQK, the benchmark's streaming pass) are also
 // plain C exports: Embind's invoker without eval (-sDYNAMIC_EXECUTION=0, needed for pages
@@ -10,13 +11,11 @@
 #include <malloc.h>
 
 #include <cstdint>
+#include <vector>
 
-#include "../src/rope_apply.h"
-#include "../src/stream_pass.h"
+#include "rope_wasm/rope.h"
 
 namespace {
-
-using rope::Status;
 
 // The config as the JS layer hands it over: every field present, numbers only.
 struct JsConfig {
@@ -24,7 +23,7 @@ struct JsConfig {
   int rotaryDim = 0;
   double base = 10000;
   int layout = 0;
-  double cacheLimitBytes = rope::kDefaultCacheLimitBytes;
+  double cacheLimitBytes = 8.0 * 1024 * 1024;
   int scalingType = 0;
   double factor = 1;
   double maxPositionEmbeddings = 0;
@@ -41,115 +40,142 @@ struct JsConfig {
   uintptr_t longFactorPtr = 0;
   int factorCount = 0;
   double partialRotaryFactor = 1;  // proportional
-  int mropeMode = 0;               // rope::MropeMode
+  int mropeMode = 0;               // rope_mrope_mode
   int mropeStreams = 0;
   int mropeSection0 = 0, mropeSection1 = 0, mropeSection2 = 0, mropeSection3 = 0;
   uintptr_t freqFactorsPtr = 0;  // doubles, freqFactorCount of them
   int freqFactorCount = 0;
 };
 
-rope::Rope* handle(uintptr_t h) { return reinterpret_cast<rope::Rope*>(h); }
+rope_t* handle(uintptr_t h) { return reinterpret_cast<rope_t*>(h); }
 
 int create(const JsConfig& j, uintptr_t handle_out) {
-  rope::RopeConfig c;
+  rope_config c;
+  rope_config_init(&c);
   c.head_dim = j.headDim;
   c.rotary_dim = j.rotaryDim;
   c.base = j.base;
-  c.layout = static_cast<rope::Layout>(j.layout);
+  c.layout = j.layout;
   c.cache_limit_bytes = j.cacheLimitBytes;
-  rope::ScalingParams& s = c.scaling;
-  s.type = static_cast<rope::ScalingType>(j.scalingType);
-  s.factor = j.factor;
-  s.max_position_embeddings = j.maxPositionEmbeddings;
-  s.original_max_position_embeddings = j.originalMaxPositionEmbeddings;
-  s.beta_fast = j.betaFast;
-  s.beta_slow = j.betaSlow;
-  s.mscale = j.mscale;
-  s.mscale_all_dim = j.mscaleAllDim;
-  s.attention_factor = j.attentionFactor;
-  s.truncate = j.truncate;
-  s.low_freq_factor = j.lowFreqFactor;
-  s.high_freq_factor = j.highFreqFactor;
+  c.scaling_type = j.scalingType;
+  c.factor = j.factor;
+  c.max_position_embeddings = j.maxPositionEmbeddings;
+  c.original_max_position_embeddings = j.originalMaxPositionEmbeddings;
+  c.beta_fast = j.betaFast;
+  c.beta_slow = j.betaSlow;
+  c.mscale = j.mscale;
+  c.mscale_all_dim = j.mscaleAllDim;
+  c.attention_factor = j.attentionFactor;
+  c.truncate = j.truncate ? 1 : 0;
+  c.low_freq_factor = j.lowFreqFactor;
+  c.high_freq_factor = j.highFreqFactor;
+  // The JS layer passes factor arrays only with both pointers set; anything else is "none".
   if (j.factorCount > 0 && j.shortFactorPtr && j.longFactorPtr) {
-    const double* sf = reinterpret_cast<const double*>(j.shortFactorPtr);
-    const double* lf = reinterpret_cast<const double*>(j.longFactorPtr);
-    s.short_factor.assign(sf, sf + j.factorCount);
-    s.long_factor.assign(lf, lf + j.factorCount);
+    c.short_factor = reinterpret_cast<const double*>(j.shortFactorPtr);
+    c.long_factor = reinterpret_cast<const double*>(j.longFactorPtr);
+    c.short_factor_count = c.long_factor_count = static_cast<size_t>(j.factorCount);
   }
-  s.partial_rotary_factor = j.partialRotaryFactor;
-  c.mrope.mode = static_cast<rope::MropeMode>(j.mropeMode);
-  c.mrope.streams = j.mropeStreams;
-  const int sections[rope::kMaxStreams] = {j.mropeSection0, j.mropeSection1, j.mropeSection2, j.mropeSection3};
-  for (int k = 0; k < rope::kMaxStreams; ++k) c.mrope.sections[k] = sections[k];
+  c.partial_rotary_factor = j.partialRotaryFactor;
+  c.mrope_mode = j.mropeMode;
+  c.mrope_section_count = j.mropeStreams;
+  const int sections[4] = {j.mropeSection0, j.mropeSection1, j.mropeSection2, j.mropeSection3};
+  for (int k = 0; k < 4; ++k) c.mrope_sections[k] = sections[k];
   if (j.freqFactorCount > 0 && j.freqFactorsPtr) {
-    const double* ff = reinterpret_cast<const double*>(j.freqFactorsPtr);
-    c.freq_factors.assign(ff, ff + j.freqFactorCount);
+    c.freq_factors = reinterpret_cast<const double*>(j.freqFactorsPtr);
+    c.freq_factor_count = static_cast<size_t>(j.freqFactorCount);
   }
-  rope::Rope* r = nullptr;
-  const Status st = rope::rope_create(c, &r);
+  rope_t* r = nullptr;
+  const rope_status st = rope_create(&c, &r);
   *reinterpret_cast<uint32_t*>(handle_out) = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(r));
   return static_cast<int>(st);
 }
 
-void destroy(uintptr_t h) { rope::rope_destroy(handle(h)); }
+void destroy(uintptr_t h) { rope_destroy(handle(h)); }
 
-rope::ApplyParams params(int num_heads, int num_kv_heads, int order, uintptr_t positions,
-                         double start, bool inverse, double seq_len) {
-  rope::ApplyParams p;
+rope_apply_params params(int num_heads, int num_kv_heads, int order, uintptr_t positions, double start,
+                         bool inverse, double seq_len) {
+  rope_apply_params p;
+  rope_apply_params_init(&p);
   p.num_heads = num_heads;
   p.num_kv_heads = num_kv_heads;
-  p.order = static_cast<rope::Order>(order);
+  p.order = order;
   p.positions = reinterpret_cast<const int32_t*>(positions);
   p.start = static_cast<int64_t>(start);
-  p.inverse = inverse;
+  p.inverse = inverse ? 1 : 0;
   p.seq_len = seq_len;
   return p;
 }
 
 int apply(uintptr_t h, uintptr_t x, double length, int num_heads, int order, uintptr_t positions,
           double start, bool inverse, double seq_len) {
-  return static_cast<int>(rope::rope_apply(handle(h), reinterpret_cast<float*>(x),
-                                           static_cast<size_t>(length),
-                                           params(num_heads, 0, order, positions, start, inverse, seq_len)));
+  const rope_apply_params p = params(num_heads, 0, order, positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply(handle(h), reinterpret_cast<float*>(x), static_cast<size_t>(length), &p));
 }
 
 int applyQK(uintptr_t h, uintptr_t q, double q_length, uintptr_t k, double k_length, int num_heads,
             int num_kv_heads, int order, uintptr_t positions, double start, bool inverse,
             double seq_len) {
-  return static_cast<int>(rope::rope_apply_qk(
-      handle(h), reinterpret_cast<float*>(q), static_cast<size_t>(q_length),
-      reinterpret_cast<float*>(k), static_cast<size_t>(k_length),
-      params(num_heads, num_kv_heads, order, positions, start, inverse, seq_len)));
+  const rope_apply_params p = params(num_heads, num_kv_heads, order, positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply_qk(handle(h), reinterpret_cast<float*>(q), static_cast<size_t>(q_length),
+                                        reinterpret_cast<float*>(k), static_cast<size_t>(k_length), &p));
 }
 
-uintptr_t invFreqPtr(uintptr_t h) { return reinterpret_cast<uintptr_t>(rope::rope_inv_freq(handle(h))); }
-double attentionFactor(uintptr_t h) { return rope::rope_attention_factor(handle(h)); }
-int rotaryDim(uintptr_t h) { return rope::rope_rotary_dim(handle(h)); }
-double cacheBytes(uintptr_t h) { return static_cast<double>(rope::rope_cache_bytes(handle(h))); }
-double cacheRows(uintptr_t h) { return static_cast<double>(rope::rope_cache_rows(handle(h))); }
-int setSeqLen(uintptr_t h, double seq_len) { return static_cast<int>(rope::rope_set_seq_len(handle(h), seq_len)); }
+int pairs(uintptr_t h) {
+  int32_t rd = 0;
+  rope_rotary_dim(handle(h), &rd);
+  return rd / 2;
+}
+
+// The JS layer reads the frequencies from an address right after the call and copies them
+// (Rope.invFreq); the C API copies into caller memory, so this module keeps one buffer for
+// it, grown to the largest rotaryDim/2 seen (single-threaded module: no races on it).
+std::vector<double> inv_freq_buffer;
+
+uintptr_t invFreqPtr(uintptr_t h) {
+  const size_t n = static_cast<size_t>(pairs(h));
+  if (inv_freq_buffer.size() < n) inv_freq_buffer.resize(n);
+  if (rope_inv_freq(handle(h), inv_freq_buffer.data(), n) != ROPE_OK) return 0;
+  return reinterpret_cast<uintptr_t>(inv_freq_buffer.data());
+}
+
+double attentionFactor(uintptr_t h) {
+  double af = 0;
+  rope_attention_factor(handle(h), &af);
+  return af;
+}
+
+int rotaryDim(uintptr_t h) { return 2 * pairs(h); }
+
+double cacheBytes(uintptr_t h) {
+  size_t bytes = 0;
+  rope_cache_bytes(handle(h), &bytes);
+  return static_cast<double>(bytes);
+}
+
+double cacheRows(uintptr_t h) {
+  size_t rows = 0;
+  rope_cache_rows(handle(h), &rows);
+  return static_cast<double>(rows);
+}
+
+int setSeqLen(uintptr_t h, double seq_len) { return static_cast<int>(rope_set_seq_len(handle(h), seq_len)); }
 
 // Writes, per pair, [baseFreq, freq, wavelength, interpWeight] then the attention factor.
 int pairInfo(uintptr_t h, double seq_len, uintptr_t out) {
-  const int pairs = rope::rope_rotary_dim(handle(h)) / 2;
-  rope::PairInfo* info = reinterpret_cast<rope::PairInfo*>(out);
-  double* af = reinterpret_cast<double*>(out) + 4 * pairs;
-  return static_cast<int>(rope::rope_pair_info(handle(h), seq_len, info, af));
+  const size_t n = static_cast<size_t>(pairs(h));
+  rope_pair_freq* info = reinterpret_cast<rope_pair_freq*>(out);
+  double* af = reinterpret_cast<double*>(out) + 4 * n;
+  return static_cast<int>(rope_pair_info(handle(h), seq_len, info, n, af));
 }
 
+// Allocator statistics for the JS leak tests (lib.heapStats): the module's, not the core's.
 double bytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 
 void streamAxpb(uintptr_t x, double n, float a, float b) {
-  rope::stream_axpb(reinterpret_cast<float*>(x), static_cast<size_t>(n), a, b);
+  rope_stream_pass(reinterpret_cast<float*>(x), static_cast<size_t>(n), a, b);
 }
 
-bool builtWithSimd() {
-#if defined(__wasm_simd128__)
-  return true;
-#else
-  return false;
-#endif
-}
+bool builtWithSimd() { return rope_simd128() != 0; }
 
 }  // namespace
 
@@ -170,16 +196,17 @@ EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk(uintptr_t h, uintptr_t q, double q_l
 EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float b) { streamAxpb(x, n, a, b); }
 
 // A view call (strided, batched, 16-bit; shift), its arguments in a block of doubles the JS
-// layer writes (bindings/js/views.js, VIEW_* indices): [kind (1 apply, 2 applyQK), inverse,
+// layer writes (bindings/js/views.js callCore): [kind (1 apply, 2 applyQK), inverse,
 // relative, seqLen, start, positions, starts, -, then per view (q at 8, k at 20): data,
 // length, dtype, heads, order, offset, tokenStride, headStride, batchStride, tokens, batch].
 EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_view(uintptr_t h, uintptr_t args) {
   const double* a = reinterpret_cast<const double*>(args);
   auto view = [](const double* v) {
-    rope::TensorView t;
-    t.dtype = static_cast<rope::DType>(static_cast<int>(v[2]));
-    t.heads = static_cast<int>(v[3]);
-    t.order = static_cast<rope::Order>(static_cast<int>(v[4]));
+    rope_tensor_view t;
+    rope_tensor_view_init(&t);
+    t.dtype = static_cast<int32_t>(v[2]);
+    t.heads = static_cast<int32_t>(v[3]);
+    t.order = static_cast<int32_t>(v[4]);
     t.offset = static_cast<size_t>(v[5]);
     t.token_stride = static_cast<size_t>(v[6]);
     t.head_stride = static_cast<size_t>(v[7]);
@@ -188,27 +215,27 @@ EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_view(uintptr_t h, uintptr_t args) {
     t.batch = static_cast<size_t>(v[10]);
     return t;
   };
-  rope::ViewCall c;
+  rope_view_call c;
+  rope_view_call_init(&c);
   c.inverse = a[1] != 0;
   c.relative = a[2] != 0;
   c.seq_len = a[3];
   c.start = static_cast<int64_t>(a[4]);
   c.positions = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(a[5]));
   c.starts = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(a[6]));
-  const double* q = a + 8;
-  void* qd = reinterpret_cast<void*>(static_cast<uintptr_t>(q[0]));
-  if (a[0] == 1) return static_cast<int>(rope::rope_apply_view(handle(h), qd, static_cast<size_t>(q[1]), view(q), c));
-  const double* k = a + 20;
-  void* kd = reinterpret_cast<void*>(static_cast<uintptr_t>(k[0]));
-  return static_cast<int>(rope::rope_apply_qk_view(handle(h), qd, static_cast<size_t>(q[1]), view(q), kd,
-                                                   static_cast<size_t>(k[1]), view(k), c));
+  const rope_tensor_view q = view(a + 8);
+  void* qd = reinterpret_cast<void*>(static_cast<uintptr_t>(a[8]));
+  if (a[0] == 1) return static_cast<int>(rope_apply_view(handle(h), qd, static_cast<size_t>(a[9]), &q, &c));
+  const rope_tensor_view k = view(a + 20);
+  void* kd = reinterpret_cast<void*>(static_cast<uintptr_t>(a[20]));
+  return static_cast<int>(rope_apply_qk_view(handle(h), qd, static_cast<size_t>(a[9]), &q, kd, static_cast<size_t>(a[21]), &k, &c));
 }
 
 }  // extern "C"
 
 EMSCRIPTEN_BINDINGS(rope_wasm) {
   using namespace emscripten;
-  static_assert(sizeof(rope::PairInfo) == 4 * sizeof(double), "pairInfo layout");
+  static_assert(sizeof(rope_pair_freq) == 4 * sizeof(double), "pairInfo layout");
   value_object<JsConfig>("JsConfig")
       .field("headDim", &JsConfig::headDim)
       .field("rotaryDim", &JsConfig::rotaryDim)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: native C++ (GoogleTest via ctest: plain, under ASan/UBSan, and built to wasm),
-# a short libFuzzer run, the JS API on both wasm builds (Vitest), the packed package imported
-# from an empty folder, and the explainer page (unit tests, and end to end in Chromium).
+# C consumers of the CMake package (tests/c/run.sh), a short libFuzzer run, the JS API on
+# both wasm builds (Vitest), the packed package imported from an empty folder, and the
+# explainer page (unit tests, and end to end in Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -16,6 +17,9 @@ echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROPE_SANITIZE=ON -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build build-asan -j 2
 ctest --test-dir build-asan --output-on-failure -j 2
+
+echo "== C consumers: install + find_package, add_subdirectory, FetchContent; native (GCC, Clang) and Emscripten"
+bash tests/c/run.sh
 
 echo "== fuzz: libFuzzer over the core (ASan + UBSan): corpus replay + 30 s"
 bash scripts/fuzz-short.sh

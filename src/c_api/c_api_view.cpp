@@ -1,0 +1,120 @@
+// The C API's views: rope_apply_view, rope_apply_qk_view, rope_shift. O(1) checks (NULL,
+// struct_size, the byte range of each tensor) and one call into the core, which checks the
+// layout, strides, overlap and positions itself.
+#include <limits>
+#include <vector>
+
+#include "c_api_common.h"
+
+namespace rope {
+namespace capi {
+namespace {
+
+// A tensor of `length` elements of `dtype` whose byte count or end address overflows.
+bool overflows(const void* x, size_t length, int32_t dtype) {
+  const size_t size = dtype == ROPE_DTYPE_FLOAT32 ? 4 : 2;  // the core refuses other dtypes
+  if (length > std::numeric_limits<size_t>::max() / size) return true;
+  return reinterpret_cast<uintptr_t>(x) > std::numeric_limits<uintptr_t>::max() - length * size;
+}
+
+TensorView to_core(const rope_tensor_view& v) {
+  TensorView t;
+  t.dtype = static_cast<DType>(v.dtype);
+  t.heads = v.heads;
+  t.order = static_cast<Order>(v.order);
+  t.offset = v.offset;
+  t.token_stride = v.token_stride;
+  t.head_stride = v.head_stride;
+  t.batch_stride = v.batch_stride;
+  t.tokens = v.tokens;
+  t.batch = v.batch == 0 ? 1 : v.batch;
+  return t;
+}
+
+ViewCall to_core(const rope_view_call& c) {
+  ViewCall v;
+  v.inverse = c.inverse != 0;
+  v.relative = c.relative != 0;
+  v.positions = c.positions;
+  v.starts = c.starts;
+  v.start = c.start;
+  v.seq_len = c.seq_len;
+  return v;
+}
+
+}  // namespace
+}  // namespace capi
+}  // namespace rope
+
+using namespace rope::capi;
+
+extern "C" rope_status rope_apply_view(rope_t* rope, void* data, size_t length, const rope_tensor_view* view,
+                                       const rope_view_call* call) {
+  if (rope == nullptr || view == nullptr || call == nullptr) return ROPE_NULL_POINTER;
+  rope_status st = check_struct_size(view);
+  if (st == ROPE_OK) st = check_struct_size(call);
+  if (st != ROPE_OK) return st;
+  if (overflows(data, length, view->dtype)) return ROPE_SIZE_OVERFLOW;
+  return from_core(rope::rope_apply_view(core(rope), data, length, to_core(*view), to_core(*call)));
+}
+
+extern "C" rope_status rope_apply_qk_view(rope_t* rope, void* q, size_t q_length, const rope_tensor_view* q_view,
+                                          void* k, size_t k_length, const rope_tensor_view* k_view,
+                                          const rope_view_call* call) {
+  if (rope == nullptr || q_view == nullptr || k_view == nullptr || call == nullptr) return ROPE_NULL_POINTER;
+  rope_status st = check_struct_size(q_view);
+  if (st == ROPE_OK) st = check_struct_size(k_view);
+  if (st == ROPE_OK) st = check_struct_size(call);
+  if (st != ROPE_OK) return st;
+  if (overflows(q, q_length, q_view->dtype) || overflows(k, k_length, k_view->dtype)) return ROPE_SIZE_OVERFLOW;
+  return from_core(rope::rope_apply_qk_view(core(rope), q, q_length, to_core(*q_view), k, k_length, to_core(*k_view),
+                                            to_core(*call)));
+}
+
+extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const rope_tensor_view* view,
+                                  const int32_t* from_positions, int64_t from_start, const int32_t* to_positions,
+                                  int64_t to_start, double seq_len) {
+  if (rope == nullptr || view == nullptr) return ROPE_NULL_POINTER;
+  rope_status st = check_struct_size(view);
+  if (st != ROPE_OK) return st;
+  if (overflows(k, length, view->dtype)) return ROPE_SIZE_OVERFLOW;
+  rope::ViewCall c;
+  c.relative = true;
+  c.seq_len = seq_len > 0 ? seq_len : 0;
+  if (seq_len < 0 || seq_len != seq_len) return ROPE_SEQ_LEN_INVALID;
+  if (from_positions == nullptr && to_positions == nullptr) {
+    // Both runs of consecutive positions: one delta for every token.
+    c.start = to_start - from_start;
+    return from_core(rope::rope_apply_view(core(rope), k, length, to_core(*view), c));
+  }
+  // Per-token deltas (to - from), every stream and sequence: the view's token count first.
+  rope::TensorView v = to_core(*view);
+  const int streams = rope::position_streams(rope::rope_config(core(rope)));
+  size_t tokens = v.tokens;
+  if (tokens == 0) {
+    const size_t per = static_cast<size_t>(v.heads > 0 ? v.heads : 1) * static_cast<size_t>(rope::rope_config(core(rope)).head_dim) * v.batch;
+    if (per == 0 || length < v.offset) return ROPE_LENGTH_INVALID;
+    tokens = (length - v.offset) / per;
+  }
+  const size_t n = v.batch * static_cast<size_t>(streams) * tokens;
+  std::vector<int32_t> delta;
+#if defined(__cpp_exceptions)
+  try {
+    delta.resize(n);
+  } catch (...) {
+    return ROPE_OUT_OF_MEMORY;
+  }
+#else
+  delta.resize(n);
+#endif
+  for (size_t i = 0; i < n; ++i) {
+    const size_t t = i % tokens;
+    const int64_t from = from_positions ? from_positions[i] : from_start + static_cast<int64_t>(t);
+    const int64_t to = to_positions ? to_positions[i] : to_start + static_cast<int64_t>(t);
+    const int64_t d = to - from;
+    if (d < std::numeric_limits<int32_t>::min() || d > std::numeric_limits<int32_t>::max()) return ROPE_POSITION_INVALID;
+    delta[i] = static_cast<int32_t>(d);
+  }
+  c.positions = delta.data();
+  return from_core(rope::rope_apply_view(core(rope), k, length, v, c));
+}
