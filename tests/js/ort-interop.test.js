@@ -89,6 +89,8 @@ const ROTARY_CASES = [
   { name: 'yarn x4, interleaved, partial 32 of 64', config: { headDim: 64, rotaryDim: 32, layout: 'interleaved', scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 128 } }, length: 512 },
   { name: 'longrope short table (seqLen <= original 64)', config: 'longrope', length: 64 },
   { name: 'longrope long table (seqLen > original 64)', config: 'longrope', length: 512 },
+  // Dynamic NTK past its trained length: the table of one sequence length (200), used at it.
+  { name: 'dynamic NTK, the table of seqLen 200 (> trained 64)', config: { headDim: 32, scaling: { type: 'dynamic', factor: 2, maxPositionEmbeddings: 64 } }, length: 200 },
 ];
 
 function longropeConfig() {
@@ -298,4 +300,50 @@ describe('com.microsoft GroupQueryAttention, do_rotary = 1', () => {
     }
     rope.dispose();
   });
+});
+
+describe('com.microsoft GroupQueryAttention, do_rotary = 1, float16', () => {
+  it.each(GQA_CASES.filter((c) => c.name.startsWith('half, full') || c.name.startsWith('yarn')))(
+    '$name: present_key and output within float16 rounding of rope-wasm on the same float16 inputs', async ({ config }) => {
+      const rope = lib.createRope(config);
+      const numHeads = 4, kvHeads = 2;
+      const { headDim: D, rotaryDim, layout } = rope;
+      const maxPos = 64;
+      const t32 = cosSinCache(rope, { length: maxPos });
+      const t16 = cosSinCache(rope, { length: maxPos, dtype: 'float16' });
+      const s = await session(gqaModel({ type: 'float16', numHeads, kvHeads, headSize: D, rotaryDim, interleaved: layout === 'interleaved' }));
+      const S = 7;
+      const half = (n, seed) => toFloat16Bits(new Float32Array(randomFloats(n, seed)));
+      const q16 = half(S * numHeads * D, 3), k16 = half(S * kvHeads * D, 4), v16 = half(S * kvHeads * D, 5);
+      const out = await s.run({
+        query: new ort.Tensor('float16', q16, [1, S, numHeads * D]),
+        key: new ort.Tensor('float16', k16, [1, S, kvHeads * D]),
+        value: new ort.Tensor('float16', v16, [1, S, kvHeads * D]),
+        past_key: new ort.Tensor('float16', new Uint16Array(0), [1, kvHeads, 0, D]),
+        past_value: new ort.Tensor('float16', new Uint16Array(0), [1, kvHeads, 0, D]),
+        seqlens_k: new ort.Tensor('int32', Int32Array.from([S - 1]), [1]),
+        total_sequence_length: new ort.Tensor('int32', Int32Array.from([S]), [1]),
+        cos_cache: new ort.Tensor('float16', t16.cos, [maxPos, rotaryDim / 2]),
+        sin_cache: new ort.Tensor('float16', t16.sin, [maxPos, rotaryDim / 2]),
+      });
+      const q = Float32Array.from(q16, f16Value), k = Float32Array.from(k16, f16Value), v = Float32Array.from(v16, f16Value);
+      const qr = q.slice(), kr = k.slice();
+      rope.applyQK(qr, kr, { numHeads, numKvHeads: kvHeads });
+      const none = new Float32Array(0);
+      const keys = toHeadMajor(kr, none, { S, past: 0, heads: kvHeads, D });
+      const values = toHeadMajor(v, none, { S, past: 0, heads: kvHeads, D });
+      const positions = Array.from({ length: S }, (_, i) => i);
+      const magTM = pairMagnitudes(k, t32, { headDim: D, rotaryDim, layout, numHeads: kvHeads, positions });
+      const mag = toHeadMajor(Float32Array.from(magTM), none, { S, past: 0, heads: kvHeads, D });
+      // As for RotaryEmbedding in float16: |diff| <= 5 u16 (|a c| + |b s|) + 2^-25.
+      expectWithin(Float64Array.from(out.present_key.data, f16Value), keys, (i) => 5 * U16 * mag[i] + 2 ** -25, 'present_key float16');
+      // The output: q and k rotated in float16 are within ~5 u16 relative of rope-wasm's, so
+      // a logit (|q.k| / sqrt(D) < 3 here) moves by < 2 * 5 u16 * 3 ~ 0.015, a softmax
+      // weight by ~1.5% relative, the output by < 2 * 0.015 * max|v|, and the float16 output
+      // rounds once more (u16 * max|v|): bound 0.035 * max|v|.
+      const want = referenceAttention(qr, keys, values, { S, past: 0, numHeads, kvHeads, D });
+      const maxV = values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      expectWithin(Float64Array.from(out.output.data, f16Value), want, () => 0.035 * maxV, 'output float16');
+      rope.dispose();
+    });
 });

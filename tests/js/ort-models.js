@@ -107,31 +107,31 @@ export function onnxRotaryModel({ type = 'float32', numHeads, headSize, rotaryDi
 }
 
 /**
- * com.microsoft GroupQueryAttention, do_rotary = 1, batch 1: query [1, S, numHeads*D], key /
+ * com.microsoft GroupQueryAttention, do_rotary = 1, batch 1 (float32 or float16): query [1, S, numHeads*D], key /
  * value [1, S, kvHeads*D], past_key / past_value [1, kvHeads, P, D] (P = 0 for a first
  * prompt), seqlens_k [1] int32 (total - 1), total_sequence_length [1] int32, cos_cache /
  * sin_cache [maxPos, rotaryDim/2]. Outputs: output [1, S, numHeads*D], present_key /
  * present_value [1, kvHeads, total, D] (the keys rotated by the op).
  */
-export function gqaModel({ numHeads, kvHeads, headSize, rotaryDim, interleaved }) {
+export function gqaModel({ type = 'float32', numHeads, kvHeads, headSize, rotaryDim, interleaved }) {
   const D = headSize;
   return oneNodeModel({
     opType: 'GroupQueryAttention', domain: 'com.microsoft', opset: 17, irVersion: 8,
     inputs: [
-      { name: 'query', type: 'float32', dims: [1, 'S', numHeads * D] },
-      { name: 'key', type: 'float32', dims: [1, 'S', kvHeads * D] },
-      { name: 'value', type: 'float32', dims: [1, 'S', kvHeads * D] },
-      { name: 'past_key', type: 'float32', dims: [1, kvHeads, 'P', D] },
-      { name: 'past_value', type: 'float32', dims: [1, kvHeads, 'P', D] },
+      { name: 'query', type, dims: [1, 'S', numHeads * D] },
+      { name: 'key', type, dims: [1, 'S', kvHeads * D] },
+      { name: 'value', type, dims: [1, 'S', kvHeads * D] },
+      { name: 'past_key', type, dims: [1, kvHeads, 'P', D] },
+      { name: 'past_value', type, dims: [1, kvHeads, 'P', D] },
       { name: 'seqlens_k', type: 'int32', dims: [1] },
       { name: 'total_sequence_length', type: 'int32', dims: [1] },
-      { name: 'cos_cache', type: 'float32', dims: ['M', rotaryDim / 2] },
-      { name: 'sin_cache', type: 'float32', dims: ['M', rotaryDim / 2] },
+      { name: 'cos_cache', type, dims: ['M', rotaryDim / 2] },
+      { name: 'sin_cache', type, dims: ['M', rotaryDim / 2] },
     ],
     outputs: [
-      { name: 'output', type: 'float32', dims: [1, 'S', numHeads * D] },
-      { name: 'present_key', type: 'float32', dims: [1, kvHeads, 'T', D] },
-      { name: 'present_value', type: 'float32', dims: [1, kvHeads, 'T', D] },
+      { name: 'output', type, dims: [1, 'S', numHeads * D] },
+      { name: 'present_key', type, dims: [1, kvHeads, 'T', D] },
+      { name: 'present_value', type, dims: [1, kvHeads, 'T', D] },
     ],
     attributes: { num_heads: numHeads, kv_num_heads: kvHeads, do_rotary: 1, rotary_interleaved: interleaved ? 1 : 0 },
   });
