@@ -389,6 +389,19 @@ describe.each(BUILDS)('cosSinCache (%s build)', (build) => {
     full.dispose();
   });
 
+  it('M-RoPE: the table of text tokens (one position on every stream) is the 1-D table', () => {
+    for (const mrope of [{ section: [16, 24, 24] }, { section: [24, 20, 20], mode: 'interleaved' }]) {
+      const m = lib.createRope({ headDim: 128, base: 1e6, mrope });
+      const plain = lib.createRope({ headDim: 128, base: 1e6 });
+      const a = cosSinCache(m, { length: 1100 });
+      const b = cosSinCache(plain, { length: 1100 });
+      expectSameBits(a.cos, b.cos, `mrope ${mrope.section} cos`);
+      expectSameBits(a.sin, b.sin, `mrope ${mrope.section} sin`);
+      m.dispose();
+      plain.dispose();
+    }
+  });
+
   it('bad arguments: RopeErrors naming the argument and the value', () => {
     const rope = lib.createRope({ headDim: 64, rotaryDim: 32 });
     expectRopeError(() => cosSinCache(rope), 'INVALID_TYPE', 'options must be an object, got undefined');
