@@ -185,7 +185,7 @@ describe.each(OPS)('$op', ({ model, input, output }) => {
 });
 
 describe('what onnxruntime-web 1.30 does not run', () => {
-  it('bfloat16 caches: no bfloat16 kernel for either RotaryEmbedding on the wasm (CPU) provider', async () => {
+  it('bfloat16 caches: no bfloat16 kernel for RotaryEmbedding (either) or GroupQueryAttention on the wasm (CPU) provider', async () => {
     const args = { type: 'bfloat16', numHeads: 1, headSize: 8, rotaryDim: 8, interleaved: false };
     await expect(ort.InferenceSession.create(contribRotaryModel(args), { executionProviders: ['wasm'] }))
       .rejects.toThrow("Could not find an implementation for RotaryEmbedding(1) node with name 'node'");
@@ -193,6 +193,8 @@ describe('what onnxruntime-web 1.30 does not run', () => {
     // function body, whose Mul has no bfloat16 kernel.
     await expect(ort.InferenceSession.create(onnxRotaryModel(args), { executionProviders: ['wasm'] }))
       .rejects.toThrow("Could not find an implementation for Mul(14) node with name ''");
+    await expect(ort.InferenceSession.create(gqaModel({ ...args, kvHeads: 1, headSize: 16, rotaryDim: 16 }), { executionProviders: ['wasm'] }))
+      .rejects.toThrow("Could not find an implementation for GroupQueryAttention(1) node with name 'node'");
   });
 });
 
