@@ -32,6 +32,11 @@ const CASES = [
   { name: 'yarn, mscale != mscaleAllDim', config: { scaling: { type: 'yarn', factor: 16, originalMaxPositionEmbeddings: 4096, mscale: 1, mscaleAllDim: 0.5 } }, yarnNative: true },
   { name: 'yarn, explicit attentionFactor', config: { scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096, attentionFactor: 1.2 } }, yarnNative: true },
   { name: 'yarn, truncate: false (gpt-oss)', config: { base: 150000, scaling: { type: 'yarn', factor: 32, originalMaxPositionEmbeddings: 4096, truncate: false } }, factorForm: true },
+  // HF: low 0, high -1 after clamping, every pair extrapolated; ggml's MAX(0.001f, high - low) makes
+  // pairs >= 1 interpolated instead: returned in the freq-factors form.
+  { name: 'yarn, empty correction range (ggml\'s ramp differs)', config: { scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4 } }, factorForm: true },
+  { name: 'yarn, non-integer originalMaxPositionEmbeddings', config: { scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096.5 } }, factorForm: true },
+  { name: 'yarn, factor 0.5', config: { scaling: { type: 'yarn', factor: 0.5, originalMaxPositionEmbeddings: 4096 } }, yarnNative: true },
   { name: 'llama3', config: { base: 500000, scaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } }, factorForm: true },
   { name: 'llama3, low == high (Llama 4)', config: { base: 500000, scaling: { type: 'llama3', factor: 16, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositionEmbeddings: 8192 } }, factorForm: true },
   { name: 'longrope, short regime', longrope: true, seqLen: 4096, factorForm: true },
@@ -210,7 +215,7 @@ describe.each(BUILDS)('toGGML (%s build)', (build) => {
     expect(worst.f32).toBeGreaterThan(0);
   });
 
-  it('the bounds catch wrong arguments (attn_factor not divided by ggml\'s mscale, llama3 without freq_factors, freq_scale in float32)', async () => {
+  it('the bounds catch wrong arguments (attn_factor not divided by ggml\'s mscale, llama3 without freq_factors, freq_scale in float32, YaRN form where ggml\'s ramp differs)', async () => {
     const lib = await loadBuild(build);
     const shape = { headDim: 64, rotaryDim: 64 };
     const ropes = [];
@@ -239,6 +244,9 @@ describe.each(BUILDS)('toGGML (%s build)', (build) => {
     // yarn's ramp without ggml's floor/ceil (truncate: false) in the native form: off.
     const gptoss = CASES.find((c) => c.name === 'yarn, truncate: false (gpt-oss)');
     expect(check(gptoss, () => ({ freqFactors: null, freqScale: 1 / 32, extFactor: 1, attnFactor: 1 }), 'f32')).toThrow(/bound/);
+    // An empty correction range in ggml's YaRN form: ggml interpolates pairs HF extrapolates.
+    const empty = CASES.find((c) => c.name.startsWith('yarn, empty correction range'));
+    expect(check(empty, () => ({ freqFactors: null, freqScale: 1 / 4, extFactor: 1, nCtxOrig: 4, attnFactor: 1 }), 'f32')).toThrow(/bound/);
     for (const r of ropes) r.dispose();
   });
 });
