@@ -104,7 +104,9 @@ function toFloat32Factors(values, argumentOf) {
     const v = values[i];
     const r = f32(v);
     if (!(r > 0) || (r === Infinity && v !== Infinity)) {
-      unsupported(argumentOf(i), v, `gives a freq_factors entry outside float32's range (ggml's freq_factors is an F32 tensor)`);
+      const argument = argumentOf(i);
+      const pair = argument.endsWith(']') ? '' : ` pair ${i}`;
+      unsupported(argument, v, `gives${pair} a freq_factors entry outside float32's range (ggml's freq_factors is an F32 tensor)`);
     }
     out[i] = r;
   }
@@ -168,11 +170,10 @@ export function toGGML(rope, options = {}) {
     extFactor: 0,
     attnFactor: info.attentionFactor,
     freqFactors: toFloat32Factors(Array.from({ length: pairs }, (_, i) => info.baseFreq[i] / info.freq[i]),
-      own ? ownArg : () => 'rope.scaling'),
+      (i) => (own && !(f32(own[i]) > 0 && (f32(own[i]) < Infinity || own[i] === Infinity)) ? ownArg(i) : 'rope.scaling')),
   });
 
   let result;
-  let reason = null;
   switch (s === null ? 'default' : s.type) {
     case 'default':
       result = common;
@@ -205,10 +206,12 @@ export function toGGML(rope, options = {}) {
         // ggml multiplies by 1 + 0.1 ln(1/freq_scale) when ext_factor != 0: divide it out.
         attnFactor: info.attentionFactor / (1 + 0.1 * Math.log(s.factor)),
       };
-      if (s.truncate === false) reason = 'truncate: false';
-      else if (nCtxOrig !== s.originalMaxPositionEmbeddings) reason = 'a non-integer originalMaxPositionEmbeddings';
-      else if (disagreement(yarn, info) !== null) reason = 'a correction range ggml computes differently';
-      result = reason === null ? yarn : factorForm({ nCtxOrig, betaFast: s.betaFast, betaSlow: s.betaSlow });
+      // ggml's YaRN ramp cannot express truncate: false (it always floors/ceils the correction
+      // dims), a non-integer original context (n_ctx_orig is an int), or a range ggml computes
+      // differently (float32 dims, MAX(0.001f, high - low) on an empty range): the same
+      // frequencies as freq_factors instead.
+      const native = s.truncate !== false && nCtxOrig === s.originalMaxPositionEmbeddings && disagreement(yarn, info) === null;
+      result = native ? yarn : factorForm({ nCtxOrig, betaFast: s.betaFast, betaSlow: s.betaSlow });
       break;
     }
     case 'llama3':

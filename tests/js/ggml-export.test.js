@@ -367,6 +367,10 @@ describe('toGGML: where ggml_rope_ext has no equivalent, and bad arguments', () 
     const tiny = lib.createRope({ headDim: 8, freqFactors: [1, 1e-50, 1, 1] });
     const err = expectRopeError(() => toGGML(tiny), 'GGML_UNSUPPORTED', 'rope.freqFactors[1]', 'float32', '1e-50');
     expect(err.value).toBe(1e-50);
+    const longrope = lib.createRope({ headDim: 8, scaling: { type: 'longrope', shortFactor: [1, 1, 1, 1e39], longFactor: [1, 1, 1, 1], originalMaxPositionEmbeddings: 4096, factor: 2 } });
+    expectRopeError(() => toGGML(longrope, { seqLen: 10 }), 'GGML_UNSUPPORTED', 'rope.scaling gives pair 3', 'float32', '1e+39');
+    expect(toGGML(longrope, { seqLen: 5000 }).freqFactors).toEqual(new Float32Array([1, 1, 1, 1]));
+    longrope.dispose();
     const big = lib.createRope({ headDim: 8, base: 1e39 });
     expectRopeError(() => toGGML(big), 'GGML_UNSUPPORTED', 'rope.base', 'float32', '1e+39');
     tiny.dispose();
