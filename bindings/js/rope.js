@@ -4,6 +4,8 @@ import { RopeBuffer } from './buffer.js';
 import { RopeError, fail, throwStatus } from './errors.js';
 import { MAX_HEADS, configToCore, normalizeConfig } from './config.js';
 import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.js';
+import { cosSinCache } from './cos-sin-cache.js';
+import { toGGML } from './ggml-export.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
 import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, needsView, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
@@ -542,6 +544,21 @@ export class Rope {
     // starts from the unrotated vector and applies the new frequencies and factor once.
     this.apply(x, { ...step, inverse: true, seqLen: fromSeqLen });
     this.apply(x, { ...step, seqLen: toSeqLen });
+  }
+
+  /**
+   * cos and sin tables [length, rotaryDim/2] for positions 0..length-1, attention factor
+   * included, computed by the kernel (onnxruntime RotaryEmbedding's cos_cache / sin_cache).
+   */
+  cosSinCache(options) {
+    this.#check('cosSinCache');
+    return cosSinCache(this, options);
+  }
+
+  /** ggml_rope_ext's arguments that reproduce this rope (docs/ggml.md). */
+  toGGML(options) {
+    this.#check('toGGML');
+    return toGGML(this, options);
   }
 
   dispose() {
