@@ -403,11 +403,17 @@ export class Rope {
       tokens, order, pos, inverse, seqLen);
   }
 
-  // Reads every option of a view call once (a getter could otherwise change between reads).
-  static #readOptions(options, keys) {
-    const o = {};
-    for (const k of keys) o[k] = options[k];
-    return o;
+  // Reads every option of a view call once (a getter could otherwise change between reads),
+  // into one object shape.
+  static #readOptions(options) {
+    return {
+      numHeads: options.numHeads, numKvHeads: options.numKvHeads, positions: options.positions, order: options.order,
+      inverse: options.inverse, seqLen: options.seqLen, dtype: options.dtype, offset: options.offset,
+      tokenStride: options.tokenStride, headStride: options.headStride, batchStride: options.batchStride,
+      numTokens: options.numTokens, batch: options.batch, kOffset: options.kOffset, kTokenStride: options.kTokenStride,
+      kHeadStride: options.kHeadStride, kBatchStride: options.kBatchStride, fromPositions: options.fromPositions,
+      toPositions: options.toPositions,
+    };
   }
 
   #heads(v, name, what) {
@@ -419,7 +425,7 @@ export class Rope {
   #applyView(what, x, k, options, relative, shiftPositions = null, fused = false) {
     const keys = k === null ? (relative ? SHIFT_KEYS : APPLY_KEYS) : APPLY_QK_KEYS;
     checkKeys(options, keys, 'options');
-    const o = Rope.#readOptions(options, keys);
+    const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads ?? (k !== null ? this.#cfg.numHeads ?? undefined : undefined), 'options.numHeads', what);
     const numKvHeads = k === null ? 0 : this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', what);
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
@@ -463,7 +469,7 @@ export class Rope {
     this.#check('applyQKV');
     checkObject(options, 'options');
     checkKeys(options, APPLY_QKV_KEYS, 'options');
-    const o = Rope.#readOptions(options, APPLY_QKV_KEYS);
+    const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads ?? this.#cfg.numHeads ?? undefined, 'options.numHeads', 'applyQKV');
     const numKvHeads = this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', 'applyQKV');
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
@@ -491,7 +497,7 @@ export class Rope {
     this.#check('shift');
     checkObject(options, 'options');
     checkKeys(options, SHIFT_KEYS, 'options');
-    const o = Rope.#readOptions(options, SHIFT_KEYS);
+    const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads, 'options.numHeads', 'shift');
     const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
     const t = tensorOf(k, o.dtype, 'k', this.#lib);

@@ -75,6 +75,26 @@ function elements(v, name) {
   return checkInteger(v, name, 'STRIDE_INVALID', { min: 0, max: MAX_ELEMENTS });
 }
 
+// The three (stride, count) dimensions of a view, smallest stride first, each stepping past
+// everything the smaller ones cover (no allocation: this runs on every view call).
+function checkLattice(s1, c1, n1, s2, c2, n2, s3, c3, n3, width) {
+  let extent = width;
+  const step = (stride, count, name) => {
+    if (count <= 1) return;
+    if (stride < extent) {
+      fail('STRIDE_INVALID', name, `must be >= ${extent} (it would make vectors overlap: each rotates ${width} channels, and the smaller strides cover ${extent} elements)`, stride);
+    }
+    extent += (count - 1) * stride;
+  };
+  // Sort the three by stride with comparisons.
+  if (s1 > s2) [s1, c1, n1, s2, c2, n2] = [s2, c2, n2, s1, c1, n1];
+  if (s2 > s3) [s2, c2, n2, s3, c3, n3] = [s3, c3, n3, s2, c2, n2];
+  if (s1 > s2) [s1, c1, n1, s2, c2, n2] = [s2, c2, n2, s1, c1, n1];
+  step(s1, c1, n1);
+  step(s2, c2, n2);
+  step(s3, c3, n3);
+}
+
 /**
  * The resolved layout of a view of tensor t ({ offset, ts, hs, bs, tokens, batch, heads,
  * dtype, first, end }) with the core's defaults, or a RopeError naming the option.
@@ -110,15 +130,7 @@ export function resolveView(t, o, heads, headDim, rotaryDim, order, name, names)
   }
   // Vectors must not overlap (the core's rule): by stride, each steps past what the
   // smaller ones cover.
-  const dims = [[ts, tokens, names.tokenStride], [hs, heads, names.headStride], [bs, batch, names.batchStride]].sort((a, b) => a[0] - b[0]);
-  let extent = rotaryDim;
-  for (const [stride, count, opt] of dims) {
-    if (count <= 1) continue;
-    if (stride < extent) {
-      fail('STRIDE_INVALID', opt, `must be >= ${extent} (it would make vectors overlap: each rotates ${rotaryDim} channels, and the smaller strides cover ${extent} elements)`, stride);
-    }
-    extent += (count - 1) * stride;
-  }
+  checkLattice(ts, tokens, names.tokenStride, hs, heads, names.headStride, bs, batch, names.batchStride, rotaryDim);
   const end = tokens === 0 ? offset : offset + (tokens - 1) * ts + (heads - 1) * hs + (batch - 1) * bs + rotaryDim;
   if (end > t.length) {
     fail('STRIDE_INVALID', name, `is too short for the view: its last vector ends at element ${end} (offset ${offset}, ${tokens} tokens x ${heads} heads${batch > 1 ? ` x ${batch} sequences` : ''}, strides ${ts}/${hs}${batch > 1 ? `/${bs}` : ''}), past its length ${t.length}`, t.length);
@@ -133,7 +145,11 @@ export function resolveView(t, o, heads, headDim, rotaryDim, order, name, names)
  * B * streams * tokens (one per token, sequence-major); BigInt64Array allowed (int32).
  */
 export function batchPositions(positions, tokens, batch, streams, name, resolveOne) {
-  const asInt32 = (r) => ({ starts: null, ...r, list: r.list === null || r.list instanceof Int32Array ? r.list : Int32Array.from(r.list) });
+  const asInt32 = (r) => {
+    if (r.list !== null && !(r.list instanceof Int32Array)) r.list = Int32Array.from(r.list);
+    r.starts = null;
+    return r;
+  };
   if (positions === undefined || typeof positions === 'number' || positions === null || typeof positions !== 'object' ||
       (batch === 1 && positions.length !== 1)) {
     return asInt32(resolveOne(positions, tokens, streams));
@@ -199,32 +215,37 @@ export function checkDisjoint(q, qv, k, kv, rotaryDim) {
 
 // ---- running a view call ----
 
-// Writes the argument block and calls the core once. parts: [{ ptr (bytes), length, view }].
-function callCore(m, h, argPtr, parts, call) {
-  const a = new Float64Array(m.HEAPU8.buffer, argPtr, ARG_DOUBLES);
-  a.fill(0);
-  a[0] = parts.length;
-  a[1] = call.inverse ? 1 : 0;
-  a[2] = call.relative ? 1 : 0;
-  a[3] = call.seqLen;
-  a[4] = call.start;
-  a[5] = call.posPtr;
-  a[6] = call.startsPtr;
-  parts.forEach((p, i) => {
-    const v = p.view;
-    const o = 8 + 12 * i;
-    a[o] = p.ptr;
-    a[o + 1] = p.length;
-    a[o + 2] = DTYPES.indexOf(v.dtype);
-    a[o + 3] = v.heads;
-    a[o + 4] = v.order;
-    a[o + 5] = v.offset;
-    a[o + 6] = v.ts;
-    a[o + 7] = v.hs;
-    a[o + 8] = v.bs;
-    a[o + 9] = v.tokens;
-    a[o + 10] = v.batch;
-  });
+// The argument block's Float64Array, kept while wasm memory and the scratch stay put.
+let argView = null;
+
+function writeView(a, o, ptr, length, v) {
+  a[o] = ptr;
+  a[o + 1] = length;
+  a[o + 2] = v.dtype === 'float32' ? 0 : v.dtype === 'float16' ? 1 : 2;
+  a[o + 3] = v.heads;
+  a[o + 4] = v.order;
+  a[o + 5] = v.offset;
+  a[o + 6] = v.ts;
+  a[o + 7] = v.hs;
+  a[o + 8] = v.bs;
+  a[o + 9] = v.tokens;
+  a[o + 10] = v.batch;
+}
+
+// Writes the argument block at argPtr and calls the core once: q (and k when kPtr >= 0).
+function callCore(m, h, argPtr, qPtr, qLength, qv, kPtr, kLength, kv, inverse, relative, seqLen, start, posPtr, startsPtr) {
+  const buffer = m.HEAPU8.buffer;
+  if (argView === null || argView.buffer !== buffer || argView.byteOffset !== argPtr) argView = new Float64Array(buffer, argPtr, ARG_DOUBLES);
+  const a = argView;
+  a[0] = kPtr >= 0 ? 2 : 1;
+  a[1] = inverse ? 1 : 0;
+  a[2] = relative ? 1 : 0;
+  a[3] = seqLen;
+  a[4] = start;
+  a[5] = posPtr;
+  a[6] = startsPtr;
+  writeView(a, 8, qPtr, qLength, qv);
+  if (kPtr >= 0) writeView(a, 20, kPtr, kLength, kv);
   return m._rope_wasm_apply_view(h, argPtr);
 }
 
@@ -256,15 +277,18 @@ function copyVectors(m, array, v, c, w, at, toWasm) {
 export function runViewCall(m, h, lib, what, parts, pos, call, rotaryDim) {
   const { tokens, batch } = parts[0].v;
   const streams = pos.streams;
-  const copied = parts.some((p) => p.t.array !== null);
+  const two = parts.length === 2;
+  const copied = parts[0].t.array !== null || (two && parts[1].t.array !== null);
   const posCount = pos.list ? pos.list.length : 0;
   if (!copied && 4 * posCount <= POSITIONS_MAX_BYTES) {
-    const scratch = lib._scratch(256 + 4 * posCount + 4 * (pos.starts ? batch : 0), what);
+    const startsCount = pos.starts ? batch : 0;
+    const scratch = lib._scratch(256 + 4 * posCount + 4 * startsCount, what);
     if (pos.list) m.HEAP32.set(pos.list, (scratch + 256) >>> 2);
     if (pos.starts) m.HEAP32.set(pos.starts, (scratch + 256 + 4 * posCount) >>> 2);
-    return callCore(m, h, scratch, parts.map((p) => ({ ptr: p.t.ptr, length: p.t.length, view: p.v })), {
-      ...call, start: pos.start, posPtr: pos.list ? scratch + 256 : 0, startsPtr: pos.starts ? scratch + 256 + 4 * posCount : 0,
-    });
+    const q = parts[0];
+    const k = two ? parts[1] : null;
+    return callCore(m, h, scratch, q.t.ptr, q.t.length, q.v, k ? k.t.ptr : -1, k ? k.t.length : 0, k ? k.v : null,
+      call.inverse, call.relative, call.seqLen, pos.start, pos.list ? scratch + 256 : 0, pos.starts ? scratch + 256 + 4 * posCount : 0);
   }
   // Chunks: per sequence, runs of tokens (all heads) whose copied vectors fit COPY_CHUNK_BYTES;
   // a token too large for one is split into head groups (then q and k run one after the other).
@@ -311,7 +335,9 @@ export function runViewCall(m, h, lib, what, parts, pos, call, rotaryDim) {
         } else {
           start = (pos.starts ? pos.starts[b] : pos.start) + t0;
         }
-        const st = callCore(m, h, scratch, views, { ...call, start, posPtr: pos.list ? scratch + 256 : 0, startsPtr: 0 });
+        const k = views.length === 2 ? views[1] : null;
+        const st = callCore(m, h, scratch, views[0].ptr, views[0].length, views[0].view, k ? k.ptr : -1, k ? k.length : 0, k ? k.view : null,
+          call.inverse, call.relative, call.seqLen, start, pos.list ? scratch + 256 : 0, 0);
         if (st !== 0) return st;
         parts.forEach((p, i) => {
           if (p.t.array) copyVectors(m, p.t.array, p.v, { ...c, g: split ? gg : p.v.heads, h0: split ? h0 : 0 }, w, at[i], false);

@@ -14,6 +14,7 @@ import { loadRope, mropePositions, visionPositions } from '../../dist/index.js';
 import { LAYERS, SIZES, runCases } from './bench-cases.js';
 import { runInChromium } from './run-browser.js';
 import { runMropeCases } from './mrope-cases.js';
+import { runViewCases } from './views-cases.js';
 import { runSafetyCases } from './safety-cases.js';
 
 const args = new Set(process.argv.slice(2));
@@ -41,17 +42,22 @@ const makeLibs = async () => ({
 const only = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',') : null;
 const sizes = only ? SIZES.filter((s) => only.includes(s.name)) : SIZES;
 // --mrope-only: just the M-RoPE rows (Node and Chromium), for quick looks.
-const mropeOnly = args.has('--mrope-only');
+const mropeOnly = args.has('--mrope-only') || args.has('--views-only');
+// --views-only: just the views rows (16-bit, fused QKV, MLA, batch, shift).
+const viewsOnly = args.has('--views-only');
 const makeSimd = () => loadRope({ wasmModule: modules.simd });
 if (!safetyOnly && !mropeOnly) envs.push({ env: 'node', rows: await runCases({ makeLibs, ort, log: note, sizes }) });
 const mropeEnvs = [];
-if (!safetyOnly) mropeEnvs.push({ env: 'node', rows: await runMropeCases({ makeLib: makeSimd, mropePositions, visionPositions, log: note }) });
+if (!safetyOnly && !viewsOnly) mropeEnvs.push({ env: 'node', rows: await runMropeCases({ makeLib: makeSimd, mropePositions, visionPositions, log: note }) });
+const viewEnvs = [];
+if (!safetyOnly && (!mropeOnly || viewsOnly)) viewEnvs.push({ env: 'node', rows: await runViewCases({ makeLib: makeSimd, log: note }) });
 
 if (!args.has('--no-browser') && !safetyOnly) {
   note('Chromium: running (a few minutes)');
   const r = await runInChromium({ mropeOnly });
   if (!mropeOnly) envs.push({ env: 'chromium', rows: r.rows, info: r.userAgent.match(/Chrome\/[\d.]+/)?.[0] });
-  mropeEnvs.push({ env: 'chromium', rows: r.mrope });
+  if (!viewsOnly) mropeEnvs.push({ env: 'chromium', rows: r.mrope });
+  if (!mropeOnly || viewsOnly) viewEnvs.push({ env: 'chromium', rows: r.views });
 }
 
 // Native: the same core and 128-bit kernels compiled for x86-64 (Google Benchmark).
@@ -179,6 +185,22 @@ if (mropeEnvs.length) {
   console.log('targets');
   for (const { env, rows } of mropeEnvs) {
     for (const r of rows) console.log(`  ${r.ratio <= r.target ? 'MET   ' : 'MISSED'} [${env}] ${r.case} within ${r.target.toFixed(2)}x of 1-D: ${f(r.ratio)}`);
+  }
+}
+
+// ---- tensors as runtimes hold them (paired samples) ----
+if (viewEnvs.length) {
+  console.log('\nviews (SIMD build, RopeBuffers; paired samples: the call / its comparison, in one run)');
+  const w = Math.max(...viewEnvs.flatMap((e) => e.rows.map((r) => r.case.length)));
+  for (const { env, rows } of viewEnvs) {
+    for (const r of rows) {
+      const ceil = r.ceiling != null ? `, x ceiling (streaming pass over the same bytes) ${f(r.ceiling)}` : '';
+      console.log(`  [${env.padEnd(8)}] ${r.case.padEnd(w)}  ${time(r.aMs)} vs ${time(r.bMs)}  ratio ${f(r.ratio)}${ceil}`);
+    }
+  }
+  console.log('targets');
+  for (const { env, rows } of viewEnvs) {
+    for (const r of rows) console.log(`  ${r.ratio <= r.target ? 'MET   ' : 'MISSED'} [${env}] ${r.case} <= ${r.target.toFixed(2)}: ${f(r.ratio)}`);
   }
 }
 
