@@ -37,6 +37,37 @@ describe.each(BUILDS)('heap on the %s build', (build) => {
     expect(lib.heapStats().bytesInUse).toBe(s0.bytesInUse);
   });
 
+  it('every newer entry point (M-RoPE, views, 16-bit buffers, applyQKV, shift, cosSinCache, toGGML) leaves the heap where it started', () => {
+    const mrope = lib.createRope({ headDim: 64, mrope: { section: [8, 12, 12] }, freqFactors: Array.from({ length: 32 }, (_, i) => 1 + i) });
+    const plain = lib.createRope({ headDim: 64, scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096 } });
+    const fused = lib.alloc(5 * (4 + 2 * 2) * 64);
+    const u16 = new Uint16Array(5 * 2 * 64).fill(0x3c00);
+    const streams = Int32Array.from({ length: 3 * 5 }, (_, i) => i % 7);
+    const cycle = (i) => {
+      const b = lib.alloc(2 * 64, { dtype: i & 1 ? 'float16' : 'bfloat16' });
+      mrope.apply(new Float32Array(5 * 64), { numHeads: 1, positions: streams });
+      plain.applyQKV(fused, { numHeads: 4, numKvHeads: 2, positions: i & 1023 });
+      plain.shift(fused, { numHeads: 4, fromPositions: 10, toPositions: 3, tokenStride: 8 * 64, numTokens: 5 });
+      plain.apply(u16, { numHeads: 2, positions: i & 1023, dtype: 'float16' });
+      plain.apply(b, { numHeads: 2, positions: 5 });
+      if (i % 50 === 0) {
+        plain.cosSinCache({ length: 64, dtype: 'float16' });
+        plain.toGGML();
+      }
+      b.dispose();
+    };
+    cycle(1023); // sizes the scratch and the cos/sin tables (positions stay below 1024 + 5)
+    cycle(0);
+    const before = lib.heapStats();
+    for (let i = 1; i <= 5000; i++) cycle(i);
+    const after = lib.heapStats();
+    expect(after.bytesInUse).toBe(before.bytesInUse);
+    expect(after.memoryBytes).toBe(before.memoryBytes);
+    fused.dispose();
+    mrope.dispose();
+    plain.dispose();
+  });
+
   it(`${CYCLES.toLocaleString('en')} create/apply/applyQK/dispose cycles leave the heap where it started`, () => {
     const x = new Float32Array(2 * 16);
     const k = new Float32Array(16);
