@@ -110,12 +110,11 @@ Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, s
 
 namespace {
 
-// Copies pairs [first, first + n) of a row's cos and sin halves.
-inline void copy_run(float* row, const float* src, size_t p, size_t first, size_t n) {
-  for (size_t i = first; i < first + n; ++i) {
-    row[i] = src[i];
-    row[p + i] = src[p + i];
-  }
+// Copies pairs [first, first + n) of a row's cos and sin halves (two loops over disjoint
+// rows, marked so: the compiler vectorises them without runtime alias checks).
+inline void copy_run(float* __restrict row, const float* __restrict src, size_t p, size_t first, size_t n) {
+  for (size_t i = first; i < first + n; ++i) row[i] = src[i];
+  for (size_t i = p + first; i < p + first + n; ++i) row[i] = src[i];
 }
 
 }  // namespace
