@@ -7,7 +7,7 @@ import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.
 import { cosSinCache } from './cos-sin-cache.js';
 import { toGGML } from './ggml-export.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
-import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, needsView, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
+import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, isSixteenBit, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -253,7 +253,7 @@ export class Rope {
   apply(x, options) {
     this.#check('apply');
     checkObject(options, 'options');
-    if (checkApplyKeys(options, false) || needsView({}, x)) return this.#applyView('apply', x, null, options, false);
+    if (checkApplyKeys(options, false) || isSixteenBit(x)) return this.#applyView('apply', x, null, options, false);
     // Each option is read once: a value that changed between reads (a getter) could
     // otherwise slip past validation into the core.
     const numHeads = options.numHeads, positions = options.positions;
@@ -348,7 +348,7 @@ export class Rope {
   applyQK(q, k, options) {
     this.#check('applyQK');
     checkObject(options, 'options');
-    if (checkApplyKeys(options, true) || needsView({}, q) || needsView({}, k)) return this.#applyView('applyQK', q, k, options, false);
+    if (checkApplyKeys(options, true) || isSixteenBit(q) || isSixteenBit(k)) return this.#applyView('applyQK', q, k, options, false);
     // Head counts default to the config's (configFromHF gives them).
     const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
     const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;

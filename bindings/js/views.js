@@ -28,9 +28,11 @@ export function needsView(options, x) {
   return isSixteenBit(x);
 }
 
-function isSixteenBit(x) {
-  return x instanceof Uint16Array || (hasFloat16Array && x instanceof globalThis.Float16Array) ||
-    (x instanceof RopeBuffer && x.dtype !== 'float32');
+/** True for a 16-bit tensor (Uint16Array, Float16Array, or a 16-bit RopeBuffer). */
+export function isSixteenBit(x) {
+  if (x instanceof RopeBuffer) return x.dtype !== 'float32';
+  if (x instanceof Float32Array) return false;
+  return x instanceof Uint16Array || (hasFloat16Array && x instanceof globalThis.Float16Array);
 }
 
 // A tensor's element type: given, implied by its array, or the RopeBuffer's; contradictions
