@@ -2,7 +2,7 @@
 // copied into a scratch block, rotated there and copied back, a bounded chunk at a time, so
 // peak wasm memory for any call is a constant, whatever the tensor's size:
 //
-//   scratch <= COPY_SCRATCH_MAX_BYTES (1 MiB + 64 bytes): at most COPY_CHUNK_BYTES of copied
+//   scratch <= COPY_SCRATCH_MAX_BYTES (768 KiB + 64 bytes): at most COPY_CHUNK_BYTES of copied
 //   tensor data (q and k together) plus the chunk's positions (4 bytes per token).
 //
 // A chunk is a run of tokens with all heads (one cos/sin lookup for q and k in applyQK); a

@@ -510,21 +510,15 @@ export class Rope {
     const to = batchPositions(o.toPositions, v.tokens, v.batch, this.#streams, 'options.toPositions', (p, n, s) => rename(resolveOne, p, n, s, 'options.toPositions'));
     const fl = expandPositions(from, v.tokens, v.batch, this.#streams);
     const tl = expandPositions(to, v.tokens, v.batch, this.#streams);
-    let delta;
-    if (from.list === null && from.starts === null && to.list === null && to.starts === null) {
-      delta = { start: to.start - from.start, starts: null, list: null, streams: this.#streams };
-    } else {
-      const list = new Int32Array(fl.length);
-      for (let i = 0; i < fl.length; i++) {
-        const d = tl[i] - fl[i];
-        if (d < INT32_MIN || d > INT32_MAX) fail('POSITION_INVALID', `options.toPositions[${i}]`, `minus fromPositions[${i}] (${fl[i]}) must fit int32`, tl[i]);
-        list[i] = d;
-      }
-      delta = { start: 0, starts: null, list, streams: this.#streams };
+    // Every token moves by its own to - from (for runs from and to of consecutive positions
+    // that is one constant, not a run: the delta list is always per token).
+    const list = new Int32Array(fl.length);
+    for (let i = 0; i < fl.length; i++) {
+      const d = tl[i] - fl[i];
+      if (d < INT32_MIN || d > INT32_MAX) fail('POSITION_INVALID', `options.toPositions[${i}]`, `minus fromPositions[${i}] (${fl[i]}) must fit int32`, tl[i]);
+      list[i] = d;
     }
-    if (delta.list === null && (delta.start < INT32_MIN || delta.start + Math.max(v.tokens, 1) - 1 > INT32_MAX)) {
-      fail('POSITION_INVALID', 'options.toPositions', 'minus fromPositions must fit int32', o.toPositions);
-    }
+    const delta = { start: 0, starts: null, list, streams: this.#streams };
     return this.#applyView('shift', k, null, { numHeads, order: o.order, seqLen: o.seqLen, dtype: o.dtype, offset: o.offset,
       tokenStride: o.tokenStride, headStride: o.headStride, batchStride: o.batchStride, numTokens: o.numTokens, batch: o.batch }, true, delta);
   }

@@ -82,12 +82,8 @@ extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const ro
   c.relative = true;
   c.seq_len = seq_len > 0 ? seq_len : 0;
   if (seq_len < 0 || seq_len != seq_len) return ROPE_SEQ_LEN_INVALID;
-  if (from_positions == nullptr && to_positions == nullptr) {
-    // Both runs of consecutive positions: one delta for every token.
-    c.start = to_start - from_start;
-    return from_core(rope::rope_apply_view(core(rope), k, length, to_core(*view), c));
-  }
-  // Per-token deltas (to - from), every stream and sequence: the view's token count first.
+  // Per-token deltas (to - from), every stream and sequence (two runs of consecutive
+  // positions give one constant delta, which is not a run either): the view's tokens first.
   rope::TensorView v = to_core(*view);
   const int streams = rope::position_streams(rope::rope_config(core(rope)));
   size_t tokens = v.tokens;

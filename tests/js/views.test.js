@@ -223,6 +223,18 @@ describe.each(BUILDS)('views on the %s build', (build) => {
     }
   });
 
+  it('shift with two start positions moves every token by the same offset', () => {
+    const rope = lib.createRope({ headDim: 32, scaling: { type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096 } });
+    const x0 = randomFloats(5 * 2 * 32, 9);
+    const keys = x0.slice();
+    rope.apply(keys, { numHeads: 2, positions: 10 });
+    rope.shift(keys, { numHeads: 2, fromPositions: 10, toPositions: 2 });
+    const direct = x0.slice();
+    rope.apply(direct, { numHeads: 2, positions: 2 });
+    expect(maxAbsDiff(keys, direct)).toBeLessThanOrEqual(2 * TOLERANCE * maxAbs(x0) * rope.attentionFactor);
+    rope.dispose();
+  });
+
   it('shift applies the attention factor once: repeated shifts keep the norm, where rotating by a negative angle inflates it', () => {
     const rope = lib.createRope({ headDim: 64, scaling: { type: 'yarn', factor: 16, originalMaxPositionEmbeddings: 4096 } });
     const af = rope.attentionFactor;

@@ -654,3 +654,23 @@ TEST(CApi, StreamPassIsTheCores) {
 }
 
 }  // namespace
+
+TEST(CApi, ShiftMovesEveryTokenBySameOffsetFromStarts) {
+  rope_config c;
+  rope_config_init(&c);
+  c.head_dim = 32;
+  rope_t* r = nullptr;
+  ASSERT_EQ(rope_create(&c, &r), ROPE_OK);
+  std::vector<float> x = random_floats(5 * 2 * 32, 9), direct = x;
+  rope_apply_params p = params(2);
+  p.start = 10;
+  ASSERT_EQ(rope_apply(r, x.data(), x.size(), &p), ROPE_OK);
+  rope_tensor_view v;
+  rope_tensor_view_init(&v);
+  v.heads = 2;
+  ASSERT_EQ(rope_shift(r, x.data(), x.size(), &v, nullptr, 10, nullptr, 2, 0), ROPE_OK);
+  p.start = 2;
+  ASSERT_EQ(rope_apply(r, direct.data(), direct.size(), &p), ROPE_OK);
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], direct[i], 1e-6) << i;
+  rope_destroy(r);
+}
