@@ -4,8 +4,8 @@
 //
 // This file compiles under any "lib" from es2020 up, with or without "dom", with or
 // without "esnext.disposable", and with skipLibCheck off. Types that only some libs have
-// (URL, Blob, fetch, WebAssembly) are taken from the global scope when it has them (see
-// the Global* aliases below) instead of being named directly.
+// (URL, Blob, fetch, WebAssembly, Float16Array) are taken from the global scope when it has
+// them (see the Global* aliases below) instead of being named directly.
 
 declare global {
   // `[Symbol.dispose]()` members below need `Symbol.dispose` (lib esnext.disposable,
