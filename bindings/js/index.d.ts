@@ -4,8 +4,8 @@
 //
 // This file compiles under any "lib" from es2020 up, with or without "dom", with or
 // without "esnext.disposable", and with skipLibCheck off. Types that only some libs have
-// (URL, Blob, fetch, WebAssembly) are taken from the global scope when it has them (see
-// the Global* aliases below) instead of being named directly.
+// (URL, Blob, fetch, WebAssembly, Float16Array) are taken from the global scope when it has
+// them (see the Global* aliases below) instead of being named directly.
 
 declare global {
   // `[Symbol.dispose]()` members below need `Symbol.dispose` (lib esnext.disposable,
@@ -26,6 +26,8 @@ type GlobalWasmModule = typeof globalThis extends { WebAssembly: { Module: { pro
 type GlobalFetch = typeof globalThis extends { fetch: infer T }
   ? T
   : (input: string, init?: { headers?: Record<string, string> }) => Promise<unknown>;
+/** The global `Float16Array` type, where the lib has one (ES2025 / esnext); else nothing. */
+type GlobalFloat16Array = typeof globalThis extends { Float16Array: { prototype: infer T } } ? T : never;
 
 /** Options of {@link loadRope}. */
 export interface LoadOptions {
@@ -64,15 +66,28 @@ export interface RopeLibrary {
   /** Creates a rope; throws RopeError on a bad config. Call dispose() when done. */
   createRope(config: RopeConfig): Rope;
   /**
-   * `length` float32s in wasm memory (zero-filled; 64-byte aligned, page-aligned from 64 KiB),
-   * for zero-copy apply calls.
+   * `length` elements of `options.dtype` (default 'float32') in wasm memory, zero-filled;
+   * 64-byte aligned, page-aligned from 64 KiB; for zero-copy calls. A 16-bit buffer's
+   * view() is a Uint16Array of the bit patterns.
    */
-  alloc(length: number): RopeBuffer;
+  alloc<D extends RopeDtype = 'float32'>(length: number, options?: AllocOptions<D>): RopeBuffer<D>;
   /** Wasm memory size and bytes in use. */
   heapStats(): HeapStats;
-  /** Frees the scratch block the copying path (Float32Array arguments) keeps between calls. */
+  /** Frees the scratch block the copying path (arrays outside wasm memory) keeps between calls. */
   releaseScratch(): void;
 }
+
+/** Options of {@link RopeLibrary.alloc}. */
+export interface AllocOptions<D extends RopeDtype = RopeDtype> {
+  /** The element type (default 'float32'). */
+  dtype?: D;
+}
+
+/**
+ * Element types of tensors: float32, or the 16-bit IEEE half ('float16') and bfloat16 bit
+ * patterns (rotated in float32, then rounded to nearest even: the float32 result rounded).
+ */
+export type RopeDtype = 'float32' | 'float16' | 'bfloat16';
 
 export type RopeLayout = 'half' | 'interleaved';
 
@@ -116,7 +131,10 @@ export interface YarnScaling {
   truncate?: boolean;
 }
 
-/** Llama 3.1: long wavelengths divided by `factor`, short ones kept, a smooth blend between. */
+/**
+ * Llama 3.1: long wavelengths divided by `factor`, short ones kept, a smooth blend between.
+ * `highFreqFactor` must be >= `lowFreqFactor`; equal is valid (Llama 4 Scout: 1 and 1).
+ */
 export interface Llama3Scaling {
   type: 'llama3';
   factor: number;
@@ -141,7 +159,19 @@ export interface LongropeScaling {
   attentionFactor?: number | null;
 }
 
-export type RopeScaling = DefaultScaling | LinearScaling | DynamicScaling | YarnScaling | Llama3Scaling | LongropeScaling;
+/**
+ * transformers 5.x "proportional" (Gemma 4's full-attention layers): the first
+ * floor(partialRotaryFactor * rotaryDim / 2) pairs turn at base^(-2i/rotaryDim), the rest do
+ * not turn; every frequency is divided by `factor` (default 1).
+ */
+export interface ProportionalScaling {
+  type: 'proportional';
+  /** The fraction of pairs that turn, in [0, 1]. */
+  partialRotaryFactor: number;
+  factor?: number | null;
+}
+
+export type RopeScaling = DefaultScaling | LinearScaling | DynamicScaling | YarnScaling | Llama3Scaling | LongropeScaling | ProportionalScaling;
 
 /** yarn as {@link Rope.scaling} returns it: Hugging Face's defaults filled in, unset values null. */
 export interface ResolvedYarnScaling extends YarnScaling {
@@ -154,6 +184,11 @@ export interface ResolvedYarnScaling extends YarnScaling {
   mscaleAllDim: number | null;
   attentionFactor: number | null;
   truncate: boolean;
+}
+
+/** proportional as {@link Rope.scaling} returns it: factor filled in (default 1). */
+export interface ResolvedProportionalScaling extends ProportionalScaling {
+  factor: number;
 }
 
 /** longrope as {@link Rope.scaling} returns it: the factors as arrays, unset values null. */
@@ -169,7 +204,7 @@ export interface ResolvedLongropeScaling extends LongropeScaling {
  * The normalized scaling a rope uses ({@link Rope.scaling}); "default" is `null` there.
  * Each member is also a {@link RopeScaling}, so it can be passed to createRope again.
  */
-export type ResolvedScaling = LinearScaling | DynamicScaling | ResolvedYarnScaling | Llama3Scaling | ResolvedLongropeScaling;
+export type ResolvedScaling = LinearScaling | DynamicScaling | ResolvedYarnScaling | Llama3Scaling | ResolvedLongropeScaling | ResolvedProportionalScaling;
 
 /** Options of {@link configFromHF}. */
 export interface ConfigFromHFOptions {
@@ -330,6 +365,31 @@ export interface ConfigFromGGUFOptions {
 export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options?: ConfigFromGGUFOptions & { layerType?: undefined; layerIndex?: undefined }): Promise<RopeConfig>;
 export function configFromGGUF(source: ArrayBuffer | ArrayBufferView | GlobalBlob | string | GlobalURL, options: ConfigFromGGUFOptions): Promise<RopeConfig | null>;
 
+/** How M-RoPE assigns pairs to position streams (see {@link MropeConfig}). */
+export type MropeMode = 'chunked' | 'interleaved' | 'vision';
+
+/**
+ * Multimodal RoPE (docs/multimodal.md): each token has one position per stream (t, h, w, ...)
+ * and each pair turns by the position of its stream. Hugging Face's semantics:
+ * - 'chunked' (default; Qwen2-VL, Qwen2.5-VL, GLM-4V): contiguous sections of pairs, one per
+ *   stream, summing to rotaryDim / 2;
+ * - 'interleaved' (Qwen3-VL, Qwen3.5): 3 streams; pair i is on h when i % 3 == 1 and
+ *   i < 3 * section[1], on w when i % 3 == 2 and i < 3 * section[2], else on t;
+ * - 'vision' (the vision towers): consecutive sections summing to rotaryDim / 2, each >= 1,
+ *   the frequency index restarting in each; no scaling allowed.
+ */
+export interface MropeConfig {
+  /** Pairs per position stream (HF `mrope_section`): 1 to 4 integers >= 0. */
+  section: ArrayLike<number>;
+  mode?: MropeMode;
+}
+
+/** {@link Rope.mrope}: the normalized M-RoPE config (a copy). */
+export interface ResolvedMrope {
+  section: number[];
+  mode: MropeMode;
+}
+
 /**
  * What a rope rotates. configFromHF / configFromGGUF return one, and may add the keys of
  * multimodal RoPE (`mrope`), per-pair frequency factors (`freqFactors`, from a GGUF's
@@ -349,18 +409,63 @@ export interface RopeConfig {
   scaling?: RopeScaling | null;
   /** Bound on the cos/sin table in bytes (default 8 MiB); positions past it are computed per call. */
   cacheLimitBytes?: number;
-  /** The model's query heads (configFromHF gives it): applyQK's default numHeads, and `rope.numHeads`. */
+  /** The model's query heads (configFromHF gives it): applyQK / applyQKV's default numHeads, and `rope.numHeads`. */
   numHeads?: number | null;
-  /** The model's key/value heads (configFromHF gives it): applyQK's default numKvHeads, and `rope.numKvHeads`. */
+  /** The model's key/value heads (configFromHF gives it): applyQK / applyQKV's default numKvHeads, and `rope.numKvHeads`. */
   numKvHeads?: number | null;
+  /** Multimodal RoPE; null or absent for 1-D RoPE. */
+  mrope?: MropeConfig | null;
+  /**
+   * rotaryDim/2 numbers > 0 (Infinity allowed: a pair that never turns): pair i's frequency
+   * is divided by freqFactors[i] (ggml's freq_factors, a GGUF's rope_freqs.weight).
+   */
+  freqFactors?: ArrayLike<number> | null;
 }
 
-export interface ApplyOptions {
+/** One list of positions: int32 values (a BigInt64Array's must fit int32). */
+export type PositionList = Int32Array | BigInt64Array | readonly number[];
+
+/**
+ * Positions of a call. Without `batch`: a number (the first token's position; tokens follow
+ * it, on every stream), or one list of streams x tokens entries (stream-major `[t...][h...][w...]`
+ * for M-RoPE; one per token for 1-D RoPE), or, for M-RoPE, one list per stream. With
+ * `batch` B > 1: a number (every sequence starts there), B starts (one per sequence), or
+ * B x streams x tokens entries, sequence-major.
+ */
+export type Positions = number | PositionList | readonly PositionList[];
+
+/**
+ * Where a tensor's vectors are, in elements (of dtype) of the array or RopeBuffer. With no
+ * stride given the tensor is dense in its order; with any stride, `numTokens` is required.
+ */
+export interface ViewOptions {
+  /**
+   * The element type: implied by a Float32Array, a Float16Array or a RopeBuffer (a
+   * contradicting value is DTYPE_INVALID); required for a Uint16Array ('float16' | 'bfloat16').
+   */
+  dtype?: RopeDtype;
+  /** Element index of the first vector (default 0). */
+  offset?: number;
+  /** Elements between one token's vector and the next token's (default: dense). */
+  tokenStride?: number;
+  /** Elements between one head's vector and the next head's (default: dense). */
+  headStride?: number;
+  /** Elements between one sequence and the next (default: dense). */
+  batchStride?: number;
+  /** Tokens per sequence; required with strides (default: implied by the length). */
+  numTokens?: number;
+  /** Sequences in the tensor (default 1); positions then per sequence (see {@link Positions}). */
+  batch?: number;
+}
+
+export type TensorOrder = 'token-major' | 'head-major';
+
+export interface ApplyOptions extends ViewOptions {
   numHeads: number;
-  /** The first token's position (default 0; tokens follow it), or one position per token. Negative positions rotate backwards. */
-  positions?: number | Int32Array | number[];
+  /** Default 0 (tokens 0, 1, ...). Negative positions rotate backwards. See {@link Positions}. */
+  positions?: Positions;
   /** 'token-major' = [tokens, heads, headDim] (default); 'head-major' = [heads, tokens, headDim]. */
-  order?: 'token-major' | 'head-major';
+  order?: TensorOrder;
   /** Rotate by the negative angle (undoes a forward apply). */
   inverse?: boolean;
   /**
@@ -375,8 +480,8 @@ export interface ApplyOptions {
 export interface RerotateOptions {
   numHeads: number;
   /** As in {@link ApplyOptions.positions}: the positions the vectors were rotated at. */
-  positions?: number | Int32Array | number[];
-  order?: 'token-major' | 'head-major';
+  positions?: Positions;
+  order?: TensorOrder;
   /** The sequence length the vectors were rotated under. */
   fromSeqLen: number;
   /** The sequence length whose frequencies they should carry. */
@@ -388,6 +493,38 @@ export interface ApplyQKOptions extends Omit<ApplyOptions, 'numHeads'> {
   numHeads?: number;
   /** Heads in k (grouped-query attention); may be left out when the config gave numKvHeads. */
   numKvHeads?: number;
+  /** k's view (the options above without k describe q; k shares dtype, numTokens and batch). */
+  kOffset?: number;
+  kTokenStride?: number;
+  kHeadStride?: number;
+  kBatchStride?: number;
+}
+
+/**
+ * Options of {@link Rope.applyQKV}: the view options describe the whole fused tensor, whose
+ * heads are numHeads q heads, then numKvHeads k heads, then numKvHeads v heads.
+ */
+export interface ApplyQKVOptions extends ViewOptions {
+  /** q heads; may be left out when the config gave numHeads. */
+  numHeads?: number;
+  /** k heads (and v heads); may be left out when the config gave numKvHeads. */
+  numKvHeads?: number;
+  positions?: Positions;
+  order?: TensorOrder;
+  inverse?: boolean;
+  seqLen?: number;
+}
+
+/** Options of {@link Rope.shift}. */
+export interface ShiftOptions extends ViewOptions {
+  numHeads: number;
+  /** The positions the keys were rotated at (as {@link Positions}). */
+  fromPositions: Positions;
+  /** The positions to move them to. */
+  toPositions: Positions;
+  order?: TensorOrder;
+  /** The sequence length of both sides (default: the one in force, the last call's). */
+  seqLen?: number;
 }
 
 export interface PairFrequencies {
@@ -402,7 +539,61 @@ export interface PairFrequencies {
   attentionFactor: number;
 }
 
-export type Tensor = Float32Array | RopeBuffer;
+/**
+ * A tensor whose element type says itself: a Float32Array, a Float16Array (where the engine
+ * has one) or a RopeBuffer. A Uint16Array of float16 / bfloat16 bits needs `dtype`.
+ */
+export type Tensor = Float32Array | GlobalFloat16Array | RopeBuffer<RopeDtype>;
+
+/** Element types of {@link Rope.cosSinCache}'s tables. */
+export type CosSinDtype = RopeDtype;
+
+export interface CosSinCacheOptions {
+  /** Rows: positions 0 .. length-1. An integer >= 1 with length * rotaryDim/2 <= 536870911. */
+  length: number;
+  /** 'float32' (default): Float32Arrays; 'float16' / 'bfloat16': Uint16Arrays of the bit patterns, rounded to nearest even. */
+  dtype?: CosSinDtype;
+  /** The sequence length whose frequencies the tables hold (dynamic, longrope); default `length`. */
+  seqLen?: number;
+}
+
+/** onnxruntime's cos_cache / sin_cache: [length, rotaryDim/2], row p = position p, attention factor included. */
+export interface CosSinTables<T extends Float32Array | Uint16Array = Float32Array | Uint16Array> {
+  cos: T;
+  sin: T;
+}
+
+/** Options of {@link Rope.toGGML}. */
+export interface GGMLOptions {
+  /**
+   * The sequence length whose frequencies are exported: longrope's regime and dynamic's base
+   * (default: the one in force, as for rope.frequencies()).
+   */
+  seqLen?: number;
+}
+
+/** The arguments of ggml's ggml_rope_ext that reproduce a Rope, up to ggml's float32 angles. */
+export interface GGMLRopeParams {
+  /** 0 = GGML_ROPE_TYPE_NORMAL (layout 'interleaved'), 2 = GGML_ROPE_TYPE_NEOX (layout 'half'). */
+  mode: number;
+  /** n_dims: rotaryDim. */
+  nDims: number;
+  /** n_ctx_orig: the original context (yarn/llama3/longrope; dynamic: maxPositionEmbeddings), else 0. */
+  nCtxOrig: number;
+  /** freq_base: base (dynamic: the base at seqLen). */
+  freqBase: number;
+  /** freq_scale: 1/factor for linear, yarn and proportional, else 1. */
+  freqScale: number;
+  /** ext_factor: 1 for yarn (ggml's YaRN ramp), else 0. */
+  extFactor: number;
+  /** attn_factor; with extFactor 1, ggml multiplies it by 1 + 0.1 ln(1/freqScale). */
+  attnFactor: number;
+  /** beta_fast / beta_slow: yarn's, else llama.cpp's defaults 32 / 1 (unused when extFactor is 0). */
+  betaFast: number;
+  betaSlow: number;
+  /** ggml_rope_ext's tensor c: rotaryDim/2 divisors of each pair's theta, or null. */
+  freqFactors: Float32Array | null;
+}
 
 export interface Rope {
   readonly headDim: number;
@@ -411,11 +602,19 @@ export interface Rope {
   readonly layout: RopeLayout;
   /** The normalized scaling in use (a copy; narrow on `type`), or null for none. */
   readonly scaling: ResolvedScaling | null;
+  /** The normalized M-RoPE config (a copy), or null for 1-D RoPE. */
+  readonly mrope: ResolvedMrope | null;
+  /** The freq factors in use (a copy), or null. */
+  readonly freqFactors: Float64Array | null;
   /** The rotaryDim/2 frequencies in use (a copy). */
   readonly invFreq: Float64Array;
   /** cos and sin are scaled by this (1 without scaling). */
   readonly attentionFactor: number;
-  /** Bytes held by the cos/sin cache now. */
+  /**
+   * Bytes the cos/sin cache holds now: the table(s) and per-rope rows (dynamic and longrope
+   * keep two regime states, each with its own table and fixed part; M-RoPE adds a block of
+   * mixed rows).
+   */
   readonly cacheBytes: number;
   readonly disposed: boolean;
   /** config.numHeads / config.numKvHeads, or null when the config did not give them. */
@@ -424,28 +623,66 @@ export interface Rope {
   /** Per-pair frequencies at a sequence length. */
   frequencies(options?: { seqLen?: number }): PairFrequencies;
   /**
-   * Rotates x in place. A RopeBuffer, or a Float32Array lying inside one live RopeBuffer (a view
-   * or a subarray of one), is rotated where it lives; any other view of this library's wasm
-   * memory is a RopeError (HEAP_VIEW_INVALID, or DISPOSED for a disposed buffer's view); any
-   * other Float32Array is copied in and out, in bounded chunks.
+   * Rotates x in place. A RopeBuffer, or a typed array lying inside one live RopeBuffer (a
+   * view or a subarray of one), is rotated where it lives; any other view of this library's
+   * wasm memory is a RopeError (HEAP_VIEW_INVALID, or DISPOSED for a disposed buffer's
+   * view); any other array is copied in and out, in bounded chunks.
    */
   apply(x: Tensor, options: ApplyOptions): void;
+  /** A Uint16Array of float16 / bfloat16 bit patterns: `dtype` says which. */
+  apply(x: Uint16Array, options: ApplyOptions & { dtype: 'float16' | 'bfloat16' }): void;
   /** Rotates q and k in place with one cos/sin lookup. */
   applyQK(q: Tensor, k: Tensor, options: ApplyQKOptions): void;
+  /** With a Uint16Array q or k, `dtype` says what its bits are (q and k share one dtype). */
+  applyQK(q: Tensor | Uint16Array, k: Tensor | Uint16Array, options: ApplyQKOptions & { dtype: 'float16' | 'bfloat16' }): void;
+  /**
+   * Rotates the q and k heads of one fused tensor in place ([tokens, numHeads + 2 *
+   * numKvHeads, headDim] token-major; head-major [numHeads + 2 * numKvHeads, tokens,
+   * headDim]); the v heads are not touched.
+   */
+  applyQKV(qkv: Tensor, options: ApplyQKVOptions): void;
+  applyQKV(qkv: Uint16Array, options: ApplyQKVOptions & { dtype: 'float16' | 'bfloat16' }): void;
+  /**
+   * Moves keys rotated at fromPositions to toPositions, in place (the attention factor is not
+   * applied again). Both sides use one sequence length: options.seqLen, or the one in force.
+   */
+  shift(k: Tensor, options: ShiftOptions): void;
+  shift(k: Uint16Array, options: ShiftOptions & { dtype: 'float16' | 'bfloat16' }): void;
   /**
    * Moves vectors rotated under `fromSeqLen` to the frequencies (and attention factor) of
    * `toSeqLen`, in place: inverse rotation under the old state, forward under the new.
    */
   rerotate(x: Tensor, options: RerotateOptions): void;
+  /**
+   * onnxruntime's cos_cache / sin_cache for positions 0 .. length-1 (docs/onnxruntime.md):
+   * Float32Arrays, or Uint16Arrays of float16 / bfloat16 bits.
+   */
+  cosSinCache(options: CosSinCacheOptions & { dtype?: 'float32' }): CosSinTables<Float32Array>;
+  cosSinCache(options: CosSinCacheOptions & { dtype: 'float16' | 'bfloat16' }): CosSinTables<Uint16Array>;
+  cosSinCache(options: CosSinCacheOptions): CosSinTables;
+  /**
+   * ggml_rope_ext's arguments that reproduce this rope (docs/ggml.md). A RopeError
+   * GGML_UNSUPPORTED where there are none (M-RoPE: ggml_rope_multi; values float32 cannot hold).
+   */
+  toGGML(options?: GGMLOptions): GGMLRopeParams;
   dispose(): void;
   [Symbol.dispose](): void;
 }
 
-export interface RopeBuffer {
+/**
+ * Elements of type D in wasm memory ({@link RopeLibrary.alloc}). `RopeBuffer` alone is a
+ * float32 buffer, `RopeBuffer<RopeDtype>` any.
+ */
+export interface RopeBuffer<D extends RopeDtype = 'float32'> {
+  /** Elements (of dtype). */
   readonly length: number;
+  readonly dtype: D;
   readonly disposed: boolean;
-  /** A fresh view each call; do not keep one across calls that may grow memory. */
-  view(): Float32Array;
+  /**
+   * A fresh view each call: a Float32Array, or a Uint16Array of the 16-bit patterns; do not
+   * keep one across calls that may grow memory.
+   */
+  view(): D extends 'float32' ? Float32Array : Uint16Array;
   dispose(): void;
   [Symbol.dispose](): void;
 }

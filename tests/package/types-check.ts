@@ -4,9 +4,10 @@
 // unused and that fails too). Uses only what lib es2020 has: pack-test.sh compiles it under
 // every lib of its matrix; the dom- and disposable-only checks are in types-check-*.ts.
 import {
-  configFromGGUF, configFromHF, loadRope, RopeError, simdSupported,
-  type ApplyOptions, type HFConfig, type HFRopeParameters, type ResolvedScaling, type Rope, type RopeBuffer,
-  type RopeConfig, type RopeScaling,
+  configFromGGUF, configFromHF, loadRope, mropePositions, RopeError, simdSupported, visionPositions,
+  type ApplyOptions, type ApplyQKOptions, type CosSinTables, type GGMLRopeParams, type HFConfig, type HFRopeParameters,
+  type MropeMode, type Positions, type ResolvedMrope, type ResolvedScaling, type Rope, type RopeBuffer,
+  type RopeConfig, type RopeDtype, type RopeScaling, type ShiftOptions,
 } from 'rope-wasm';
 
 async function main(): Promise<void> {
@@ -117,3 +118,104 @@ async function main(): Promise<void> {
   void [badTheta, badType, badKey];
 }
 void main;
+
+// The API that came with M-RoPE, views, 16-bit tensors, applyQKV, shift, cosSinCache and toGGML.
+async function views(): Promise<void> {
+  const lib = await loadRope();
+  // RopeConfig: head counts, mrope, freqFactors, proportional scaling, llama3 low == high.
+  const qwen: RopeConfig = { headDim: 128, base: 1e6, numHeads: 28, numKvHeads: 4, mrope: { section: [16, 24, 24], mode: 'chunked' } };
+  const rope: Rope = lib.createRope(qwen);
+  lib.createRope({ headDim: 64, freqFactors: new Float32Array(32).fill(1) });
+  lib.createRope({ headDim: 256, scaling: { type: 'proportional', partialRotaryFactor: 0.25 } });
+  lib.createRope({ headDim: 128, scaling: { type: 'llama3', factor: 16, lowFreqFactor: 1, highFreqFactor: 1, originalMaxPositionEmbeddings: 8192 } });
+  const m: ResolvedMrope | null = rope.mrope;
+  const mode: MropeMode | undefined = m?.mode;
+  const ff: Float64Array | null = rope.freqFactors;
+  const heads: number | null = rope.numHeads;
+  const s: ResolvedScaling | null = rope.scaling;
+  if (s !== null && s.type === 'proportional') {
+    const factor: number = s.factor;
+    void factor;
+  }
+  void [mode, ff, heads];
+
+  // Buffers: the dtype picks the view's type.
+  const f32: RopeBuffer<'float32'> = lib.alloc(256);
+  const f16 = lib.alloc(256, { dtype: 'float16' });
+  const v32: Float32Array = f32.view();
+  const v16: Uint16Array = f16.view();
+  const dtype: RopeDtype = f16.dtype;
+  const anyBuf: RopeBuffer<RopeDtype> = dtype === 'float16' ? f16 : f32;
+  const either: Float32Array | Uint16Array = anyBuf.view();
+  void [v32, v16, either];
+
+  // Positions: numbers, Int32Array, BigInt64Array, number[], one list per stream.
+  const T = 2;
+  const streams: Positions = [new Int32Array(T), [0, 1], new BigInt64Array(T)];
+  rope.apply(f32, { numHeads: 1, positions: streams });
+  rope.apply(f32, { numHeads: 1, positions: new BigInt64Array(3 * T) });
+  rope.apply(f16, { numHeads: 1, positions: 5 });
+  rope.apply(new Uint16Array(256), { numHeads: 1, dtype: 'bfloat16' });
+  rope.apply(new Float32Array(4 * 128), { numHeads: 1, tokenStride: 256, numTokens: 2, offset: 0, batch: 1 });
+
+  // applyQK with the config's head counts, views and a fused buffer.
+  const qk: ApplyQKOptions = { positions: 7 };
+  rope.applyQK(new Float32Array(28 * 128), new Float32Array(4 * 128), qk);
+  const fused = new Float32Array(36 * 128);
+  rope.applyQK(fused, fused, { kOffset: 28 * 128 });
+  rope.applyQK(new Uint16Array(28 * 128), new Uint16Array(4 * 128), { dtype: 'float16' });
+  rope.applyQKV(fused, { positions: 3 });
+  rope.applyQKV(new Uint16Array(36 * 128), { dtype: 'bfloat16', numHeads: 28, numKvHeads: 4, order: 'head-major' });
+  const shift: ShiftOptions = { numHeads: 4, fromPositions: 10, toPositions: 2 };
+  rope.shift(new Float32Array(4 * 128), shift);
+  rope.shift(new Uint16Array(4 * 128), { ...shift, dtype: 'float16', seqLen: 4096 });
+
+  // cosSinCache: the dtype picks the table type.
+  const c32: Float32Array = rope.cosSinCache({ length: 8 }).cos;
+  const c16: Uint16Array = rope.cosSinCache({ length: 8, dtype: 'bfloat16' }).sin;
+  const cAny: CosSinTables = rope.cosSinCache({ length: 8, dtype, seqLen: 8 });
+  const g: GGMLRopeParams = rope.toGGML({ seqLen: 4096 });
+  const ggmlFactors: Float32Array | null = g.freqFactors;
+  void [c32, c16, cAny, ggmlFactors];
+
+  // configFromHF: null only with a layer picked.
+  const text: RopeConfig = configFromHF({ model_type: 'qwen2_vl', hidden_size: 3584, num_attention_heads: 28 });
+  const vision: RopeConfig = configFromHF({ model_type: 'qwen2_vl' }, { vision: true });
+  const layer: RopeConfig | null = configFromHF({ model_type: 'llama4' }, { layerIndex: 3 });
+  const p = mropePositions([{ text: 3 }, { image: [1, 4, 6] }], { model: 'qwen2-vl' });
+  rope.applyQK(new Float32Array(9 * 28 * 128), new Float32Array(9 * 4 * 128), { positions: p.positions });
+  const hw: Int32Array = visionPositions([1, 4, 6]);
+  void [text, vision, layer, hw];
+
+  // Wrong uses stay errors.
+  // @ts-expect-error a Uint16Array needs dtype (its bits are float16 or bfloat16)
+  rope.apply(new Uint16Array(256), { numHeads: 1 });
+  // @ts-expect-error a Uint16Array cannot hold float32
+  rope.apply(new Uint16Array(256), { numHeads: 1, dtype: 'float32' });
+  // @ts-expect-error a 16-bit buffer's view is not a Float32Array
+  const wrongView: Float32Array = f16.view();
+  // @ts-expect-error RopeBuffer alone is a float32 buffer
+  const wrongBuffer: RopeBuffer = f16;
+  // @ts-expect-error dtypes are float32, float16, bfloat16
+  lib.alloc(16, { dtype: 'float64' });
+  // @ts-expect-error apply takes no numKvHeads
+  rope.apply(f32, { numHeads: 1, numKvHeads: 1 });
+  // @ts-expect-error apply takes no k view options
+  rope.apply(f32, { numHeads: 1, kOffset: 128 });
+  // @ts-expect-error shift needs fromPositions and toPositions
+  rope.shift(f32, { numHeads: 1, toPositions: 3 });
+  // @ts-expect-error shift does not take inverse
+  rope.shift(f32, { ...shift, inverse: true });
+  // @ts-expect-error mrope modes are chunked, interleaved, vision
+  lib.createRope({ headDim: 64, mrope: { section: [16, 16], mode: 'multi' } });
+  // @ts-expect-error proportional needs partialRotaryFactor
+  lib.createRope({ headDim: 64, scaling: { type: 'proportional', factor: 2 } });
+  // @ts-expect-error a float16 table is not a Float32Array
+  const wrongTable: Float32Array = rope.cosSinCache({ length: 8, dtype: 'float16' }).cos;
+  // @ts-expect-error positions are int32 lists, not Float32Array
+  rope.apply(f32, { numHeads: 1, positions: new Float32Array(2) });
+  // @ts-expect-error configFromHF with a layer picked may return null
+  const notNull: RopeConfig = configFromHF({ model_type: 'llama4' }, { layerIndex: 3 });
+  void [wrongView, wrongBuffer, wrongTable, notNull];
+}
+void views;
