@@ -166,17 +166,13 @@ export function renderVision(d, s, width) {
       style: style(width),
       x: { type: 'band', domain: range(W), label: 'column w →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % everyNth(W, cell * W, 22) === 0 ? c : '') },
       y: { type: 'band', domain: range(H), label: '↑ row h' },
-      color: { type: 'linear', scheme: 'purples', domain: [0, H * W - 1] },
       marks: [
-        Plot.cell(cells, { x: 'c', y: 'r', fill: 'i', inset: 0.5 }),
-        Plot.rect(range(H / d.merge).flatMap((br) => range(W / d.merge).map((bc) => ({ br, bc }))), {
-          x1: (b) => b.bc * d.merge, x2: (b) => b.bc * d.merge + d.merge - 1, y1: (b) => b.br * d.merge, y2: (b) => b.br * d.merge + d.merge - 1,
-          stroke: '#d1495b', strokeWidth: 1.5, fill: 'none', inset: -cell / 2 + 1,
-        }),
-        ...(cell >= 22 ? [Plot.text(cells, { x: 'c', y: 'r', text: 'i', fill: (o) => (o.i > H * W * 0.55 ? 'white' : '#1d2330'), fontSize: font(width) - 2 })] : []),
+        Plot.cell(cells, { x: 'c', y: 'r', fill: (o) => ((Math.floor(o.h / d.merge) + Math.floor(o.w / d.merge)) % 2 ? '#c9d8f0' : '#f3d9c4'), inset: 0.5 }),
+        ...(cell >= 22 ? [Plot.text(cells, { x: 'c', y: 'r', text: 'i', fill: '#1d2330', fontSize: font(width) - 2 })] : []),
+        Plot.line(cells.slice().sort((a, b) => a.i - b.i).slice(0, Math.min(cells.length, 4 * m2)), { x: 'c', y: 'r', stroke: '#d1495b', strokeWidth: 1.5, strokeOpacity: 0.8, marker: 'arrow' }),
       ],
     })],
-    caption: `The tower's patch order for a ${H}×${W}-patch image (visionPositions, merge ${d.merge}): ${cell >= 22 ? 'each patch shows its place in the sequence' : 'darker = later in the sequence'}; red boxes are the ${d.merge}×${d.merge} blocks merged into one language-model token, each block's ${m2} patches contiguous. Each patch is rotated by its own (h, w), wherever it sits in the sequence.`,
+    caption: `The tower's patch order for a ${H}×${W}-patch image (visionPositions, merge ${d.merge}): ${cell >= 22 ? 'each patch shows its place in the sequence' : 'its place in the sequence is in the data table'}; the two tones mark the ${d.merge}×${d.merge} blocks merged into one language-model token, each block's ${m2} patches contiguous (the red path follows the first ${Math.min(cells.length, 4 * m2)}). Each patch is rotated by its own (h, w), wherever it sits in the sequence.`,
     table: table(['index', 'h', 'w', 'merge block'], d.order.map((o) => [o.i, o.h, o.w, o.block])),
   };
   const maxAbs = Math.max(...d.offsets.map((o) => Math.abs(o.score)), 1e-9);
@@ -185,7 +181,7 @@ export function renderVision(d, s, width) {
   const ocell = Math.max(5, Math.min(22, Math.floor((Math.min(width, 720) - 70) / ow)));
   out['fig-voffset'] = {
     plots: [Plot.plot({
-      width: ocell * ow + 60, height: ocell * oh + 110, marginLeft: 44, marginRight: 16, marginTop: 10, marginBottom: 96,
+      width: ocell * ow + 60, height: ocell * oh + 50, marginLeft: 44, marginRight: 16, marginTop: 6, marginBottom: 44,
       style: style(width),
       x: { type: 'band', domain: range(ow).map((j) => j - (W - 1)), label: 'dw →', labelAnchor: 'center', labelOffset: 32, tickFormat: (v) => (v % everyNth(ow, ocell * ow, 24) === 0 ? v : '') },
       y: { type: 'band', domain: range(oh).map((j) => j - (H - 1)), label: '↑ dh', tickFormat: (v) => (v % everyNth(oh, ocell * oh, 18) === 0 ? v : '') },
