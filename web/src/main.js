@@ -6,7 +6,7 @@ import { scalingFromForm, applyModelConfig, parseModelJson } from './model-confi
 import { tokenize, fmt } from './math.js';
 import {
   renderRotation, renderShift, renderFrequencies, renderDecay, renderScaling, renderPrecision, renderLayout,
-  renderSinusoidal, renderBenchmark,
+  renderSinusoidal, renderBenchmark, materialize,
 } from './render.js';
 import { renderMrope, renderVision, renderModel } from './render-multimodal.js';
 import { MODEL_CONFIGS } from './configs/index.js';
@@ -24,7 +24,7 @@ let state = queryToState(location.search);
 const results = {};
 const timings = {};
 const app = {
-  get state() { return state; }, results, timings, simd: null, renders: 0, errors: [], bench: null,
+  get state() { return state; }, results, timings, drawMs: {}, figMs: {}, simd: null, renders: 0, errors: [], bench: null,
   setState: (patch) => setState(patch),
 };
 window.ropeExplainer = app;
@@ -72,7 +72,7 @@ function request(kind) {
 
 let idleResolvers = [];
 function checkIdle() {
-  if (inflight.size === 0 && pending.size === 0) {
+  if (inflight.size === 0 && pending.size === 0 && drawing.size === 0) {
     for (const r of idleResolvers) r();
     idleResolvers = [];
   }
@@ -141,13 +141,16 @@ function putFigure(id, fig, badgeText) {
   const el = $(id);
   if (!el || !fig) return;
   const plot = el.querySelector('[data-plot]');
-  plot.replaceChildren(...fig.plots.filter(Boolean));
+  const t0 = performance.now();
+  plot.replaceChildren(...fig.plots.filter(Boolean).map(materialize));
+  const t1 = performance.now();
   for (const svg of plot.querySelectorAll('svg')) {
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', fig.caption);
   }
   el.querySelector('[data-caption]').textContent = fig.caption;
   renderTable(el.querySelector('[data-table]'), fig.table);
+  app.figMs[id] = { plot: t1 - t0, table: performance.now() - t1 };
   const badge = el.querySelector('[data-badge]');
   badge.classList.remove('error');
   badge.textContent = badgeText;
@@ -162,29 +165,50 @@ function figureWidth(id) {
   return Math.max(260, Math.floor(w));
 }
 
-function drawKind(kind) {
+// Figures are put in place one per main-thread task, so drawing never blocks the page for
+// long; a newer result of the same kind supersedes a drawing under way.
+const drawing = new Map(); // kind -> generation
+let drawGeneration = 0;
+const yieldToMain = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
+async function drawKind(kind) {
   const data = results[kind];
   if (!data) return;
+  const gen = ++drawGeneration;
+  drawing.set(kind, gen);
   const t = timings[kind];
   const badge = `computed by wasm (${t.simd ? 'SIMD' : 'baseline'}) in ${t.ms < 10 ? t.ms.toFixed(1) : Math.round(t.ms)} ms`;
   const figs = figuresOf(kind);
-  const width = figureWidth(figs[0].id);
-  let out;
+  const t0 = performance.now();
+  let slowest = 0;
+  // One description per distinct figure width (side-by-side figures are narrower).
+  const byWidth = new Map();
   try {
-    out = RENDER[kind](data, state, width);
+    for (const fig of figs) {
+      const w = figureWidth(fig.id);
+      if (!byWidth.has(w)) byWidth.set(w, RENDER[kind](data, state, w));
+    }
+    for (const fig of figs) {
+      if (drawing.get(kind) !== gen) return;
+      const f0 = performance.now();
+      putFigure(fig.id, byWidth.get(figureWidth(fig.id))[fig.id], badge);
+      slowest = Math.max(slowest, performance.now() - f0);
+      await yieldToMain();
+    }
   } catch (e) {
     app.errors.push(`render ${kind}: ${e.message}`);
     console.error(e);
     showError(kind, `drawing failed: ${e.message}`);
+    if (drawing.get(kind) === gen) drawing.delete(kind);
+    checkIdle();
     return;
   }
-  for (const fig of figs) {
-    const w = figureWidth(fig.id);
-    const f = w !== width ? RENDER[kind](data, state, w)[fig.id] : out[fig.id];
-    putFigure(fig.id, f, badge);
-  }
+  if (drawing.get(kind) !== gen) return;
   summarize(kind, data);
+  app.drawMs[kind] = { total: performance.now() - t0, slowestFigure: slowest };
   app.renders++;
+  drawing.delete(kind);
+  checkIdle();
 }
 
 // Short text summaries above the figures (the claims, in words, with the numbers).
@@ -259,7 +283,8 @@ function summarizeModel(d) {
     const c = r.config;
     const sc = c.scaling ? Object.entries(c.scaling).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.length} values]` : v}`).join(', ') : 'none';
     const extra = c.mrope ? ` · mrope ${c.mrope.mode} [${c.mrope.section.join(', ')}]` : '';
-    return [lt(r.layerType), c.headDim, c.rotaryDim ?? c.headDim, c.base, c.layout, sc + extra, `${c.numHeads ?? '—'} / ${c.numKvHeads ?? '—'}`, fmt(r.attentionFactor, 5), r.trained, r.extended];
+    const heads = c.numHeads !== undefined && c.numHeads !== null ? `${c.numHeads} / ${c.numKvHeads ?? '—'}` : `— (config.json: ${d.numHeads ?? '—'} / ${d.numKvHeads ?? '—'})`;
+    return [lt(r.layerType), c.headDim, c.rotaryDim ?? c.headDim, c.base, c.layout, sc + extra, heads, fmt(r.attentionFactor, 5), r.trained, r.extended];
   });
   renderTable($('model-reads'), { columns: cols, rows });
   $('model-reads').querySelector('table')?.setAttribute('id', 'model-reads-table');

@@ -2,6 +2,7 @@
 // and data table from the Worker's numbers. Nothing is computed here beyond formatting.
 import * as Plot from '@observablehq/plot';
 import { fmt } from './math.js';
+import { plotWithRoom } from './render.js';
 
 const COLORS = ['#1f5fbf', '#d1495b', '#2a9d5c', '#8a5cc7', '#e08a00', '#444b59', '#0f9bb5'];
 const DASHES = [null, '6,3', '2,2', '8,3,2,3'];
@@ -50,7 +51,7 @@ function gridHeat(cells, { rows, cols, value, width, label, query }) {
   const stepX = everyNth(cols, cell * cols, 22);
   const stepY = everyNth(rows, cell * rows, 18);
   const vals = cells.map((c) => c[value]);
-  return Plot.plot({
+  return plotWithRoom({
     width: cell * cols + 60, height: cell * rows + 50, marginLeft: 44, marginRight: 16, marginTop: 6, marginBottom: 44,
     style: style(width),
     x: { type: 'band', domain: range(cols), label: 'column →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % stepX === 0 ? c : '') },
@@ -80,7 +81,7 @@ export function renderMrope(d, s, width) {
   }
   const maxPos = Math.max(...streamRows.map((r) => r.pos), 1);
   const showNums = cellW >= 17;
-  const tokenPlot = Plot.plot({
+  const tokenPlot = plotWithRoom({
     width, height: 190, marginLeft: 34, marginRight: 8, marginTop: 34, marginBottom: 44,
     style: style(width),
     x: { type: 'band', domain: range(T), label: 'token index in the prompt →', labelOffset: 36, tickFormat: (i) => (i % everyNth(T, width - 40, 30) === 0 ? i : ''), padding: 0.05 },
@@ -103,7 +104,7 @@ export function renderMrope(d, s, width) {
   const gcell = Math.max(14, Math.min(48, Math.floor((Math.min(width, 640) - 60) / d.grid.w)));
   const labelled = gcell >= 34;
   out['fig-mgrid'] = {
-    plots: [Plot.plot({
+    plots: [plotWithRoom({
       width: gcell * d.grid.w + 60, height: gcell * d.grid.h + 56, marginLeft: 44, marginRight: 16, marginTop: 10, marginBottom: 46,
       style: style(width),
       x: { type: 'band', domain: range(d.grid.w), label: 'column →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % everyNth(d.grid.w, gcell * d.grid.w, 22) === 0 ? c : '') },
@@ -122,7 +123,7 @@ export function renderMrope(d, s, width) {
   const modes = [...new Set(strip.map((r) => r.mode))];
   const pw = (width - (small(width) ? 16 : 24)) / 64;
   out['fig-mpairs'] = {
-    plots: [Plot.plot({
+    plots: [plotWithRoom({
       width, height: 170, marginLeft: small(width) ? 8 : 12, marginRight: 12, marginTop: 24, marginBottom: 40,
       style: style(width),
       x: { type: 'band', domain: range(64), label: 'pair i (head dim 128) →', labelOffset: 34, tickFormat: (i) => (i % everyNth(64, width - 24, 26) === 0 ? i : ''), padding: 0.06 },
@@ -161,7 +162,7 @@ export function renderVision(d, s, width) {
   const m2 = d.merge * d.merge;
   const cells = d.order.map((o) => ({ ...o, r: o.h, c: o.w }));
   out['fig-vorder'] = {
-    plots: [Plot.plot({
+    plots: [plotWithRoom({
       width: cell * W + 60, height: cell * H + 56, marginLeft: 44, marginRight: 16, marginTop: 10, marginBottom: 46,
       style: style(width),
       x: { type: 'band', domain: range(W), label: 'column w →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % everyNth(W, cell * W, 22) === 0 ? c : '') },
@@ -179,14 +180,21 @@ export function renderVision(d, s, width) {
   const ow = 2 * W - 1;
   const oh = 2 * H - 1;
   const ocell = Math.max(5, Math.min(22, Math.floor((Math.min(width, 720) - 70) / ow)));
+  const raster = ow * oh > 1200;
   out['fig-voffset'] = {
-    plots: [Plot.plot({
+    plots: [plotWithRoom({
       width: ocell * ow + 60, height: ocell * oh + 50, marginLeft: 44, marginRight: 16, marginTop: 6, marginBottom: 44,
       style: style(width),
-      x: { type: 'band', domain: range(ow).map((j) => j - (W - 1)), label: 'dw →', labelAnchor: 'center', labelOffset: 32, tickFormat: (v) => (v % everyNth(ow, ocell * ow, 24) === 0 ? v : '') },
-      y: { type: 'band', domain: range(oh).map((j) => j - (H - 1)), label: '↑ dh', tickFormat: (v) => (v % everyNth(oh, ocell * oh, 18) === 0 ? v : '') },
+      x: raster ? { domain: [-W + 0.5, W - 0.5], label: 'dw →', labelAnchor: 'center', labelOffset: 32 }
+        : { type: 'band', domain: range(ow).map((j) => j - (W - 1)), label: 'dw →', labelAnchor: 'center', labelOffset: 32, tickFormat: (v) => (v % everyNth(ow, ocell * ow, 24) === 0 ? v : '') },
+      y: raster ? { domain: [-H + 0.5, H - 0.5], label: '↑ dh', reverse: true }
+        : { type: 'band', domain: range(oh).map((j) => j - (H - 1)), label: '↑ dh', tickFormat: (v) => (v % everyNth(oh, ocell * oh, 18) === 0 ? v : '') },
       color: { type: 'diverging', scheme: 'PuOr', pivot: 0, domain: [-maxAbs, maxAbs], legend: true, label: 'score q·k/√d', width: Math.min(280, width - 24), marginLeft: 12, marginRight: 12 },
-      marks: [
+      marks: raster ? [
+        // Many offsets: one image (a pixel per offset) instead of thousands of rectangles.
+        Plot.raster(d.offsets, { x: 'dw', y: 'dh', fill: 'score', width: ow, height: oh, x1: -W + 0.5, x2: W - 0.5, y1: -H + 0.5, y2: H - 0.5, imageRendering: 'pixelated' }),
+        Plot.rect([0], { x1: -0.5, x2: 0.5, y1: -0.5, y2: 0.5, stroke: '#111', strokeWidth: 2, fill: 'none' }),
+      ] : [
         Plot.cell(d.offsets, { x: 'dw', y: 'dh', fill: 'score' }),
         Plot.cell([{ dh: 0, dw: 0 }], { x: 'dw', y: 'dh', stroke: '#111', strokeWidth: 2, fill: 'none' }),
       ],
@@ -196,7 +204,7 @@ export function renderVision(d, s, width) {
   };
   const keys = [...new Set(d.profile.map((p) => p.axis))];
   out['fig-vprofile'] = {
-    plots: [Plot.plot({
+    plots: [plotWithRoom({
       width, height: 260, marginLeft: 52, marginRight: 16, marginBottom: 42,
       style: style(width),
       x: { label: 'offset (dh or dw) →', labelOffset: 36 },
@@ -231,7 +239,7 @@ export function renderModel(d, s, width) {
     ];
     const finite = rows.filter((r) => Number.isFinite(r.wavelength) && r.wavelength > 0);
     out['fig-mspectrum'] = {
-      plots: [Plot.plot({
+      plots: [plotWithRoom({
         width, height: 320, marginLeft: 60, marginRight: 16, marginBottom: 42,
         style: style(width),
         x: { label: 'pair i →', labelOffset: 36 },
@@ -250,7 +258,7 @@ export function renderModel(d, s, width) {
     const reach = rows.flatMap((r) => [{ ...r, series: `${r.key}: reached at ${first.len.toLocaleString('en')}`, value: r.reach }, { ...r, series: `${r.key}: trained`, value: r.trainedAngle }]).filter((r) => r.value > 0);
     const skeys = [...new Set(reach.map((r) => r.series))];
     out['fig-munseen'] = {
-      plots: [Plot.plot({
+      plots: [plotWithRoom({
         width, height: 320, marginLeft: 60, marginRight: 16, marginBottom: 42,
         style: style(width),
         x: { label: 'pair i →', labelOffset: 36 },
@@ -280,7 +288,7 @@ export function renderModel(d, s, width) {
   const glyph = { 'no RoPE (NoPE)': '∅', full_attention: 'F', sliding_attention: 'S', RoPE: 'R' };
   const lw = (width - 20) / Math.max(n, 1);
   out['fig-mlayers'] = {
-    plots: [n ? Plot.plot({
+    plots: [n ? plotWithRoom({
       width, height: 120, marginLeft: 10, marginRight: 10, marginTop: 10, marginBottom: 42,
       style: style(width),
       x: { type: 'band', domain: range(n), label: 'layer →', labelOffset: 36, tickFormat: (i) => (i % everyNth(n, width - 20, 26) === 0 ? i : ''), padding: 0.08 },

@@ -11,7 +11,18 @@ const small = (w) => w < 520;
 // Every chart goes through here: axis labels get room of their own, so an x label never
 // sits on the tick labels (it goes below them) and a y label never on the top tick (it goes
 // above it). tests/e2e checks every figure's label and tick boxes at 1280 and 375 px.
+// The chart is only described here; materialize() draws it when the page puts the figure in
+// place, one figure per main-thread task (so no task is long while figures are drawn).
 export function plotWithRoom(opts) {
+  return { deferredPlot: true, opts };
+}
+
+/** A figure's plots entry as a DOM node: draws a deferred chart, passes nodes through. */
+export function materialize(p) {
+  return p && p.deferredPlot ? drawWithRoom(p.opts) : p;
+}
+
+function drawWithRoom(opts) {
   const o = { ...opts };
   const shown = (axis) => axis && axis.axis !== null && axis.label !== null && axis.label !== undefined;
   if (shown(o.x) && o.x.axis !== 'top') {
