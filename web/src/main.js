@@ -106,6 +106,7 @@ function showError(kind, error) {
   }
 }
 
+const TABLE_ROWS = 400;
 function renderTable(container, t) {
   container.replaceChildren();
   if (!t) return;
@@ -123,21 +124,24 @@ function renderTable(container, t) {
     thead.append(th);
   }
   const tbody = table.createTBody();
-  for (const row of t.rows) {
+  // A table is a text alternative, not a dump: very long ones show their first rows.
+  const shown = t.rows.length > TABLE_ROWS ? t.rows.slice(0, TABLE_ROWS) : t.rows;
+  for (const row of shown) {
     const tr = tbody.insertRow();
     for (const v of row) tr.insertCell().textContent = String(v);
   }
   wrap.append(table);
   container.append(wrap);
-  if (t.note) {
+  const notes = [t.note, shown !== t.rows ? `The first ${TABLE_ROWS} of ${t.rows.length.toLocaleString('en')} rows.` : null].filter(Boolean);
+  if (notes.length) {
     const p = document.createElement('p');
     p.className = 'note';
-    p.textContent = t.note;
+    p.textContent = notes.join(' ');
     container.append(p);
   }
 }
 
-function putFigure(id, fig, badgeText) {
+function putFigure(id, fig, badgeText, { deferTable = false } = {}) {
   const el = $(id);
   if (!el || !fig) return;
   const plot = el.querySelector('[data-plot]');
@@ -149,13 +153,21 @@ function putFigure(id, fig, badgeText) {
     svg.setAttribute('aria-label', fig.caption);
   }
   el.querySelector('[data-caption]').textContent = fig.caption;
-  renderTable(el.querySelector('[data-table]'), fig.table);
-  app.figMs[id] = { plot: t1 - t0, table: performance.now() - t1 };
+  const putTable = () => {
+    const t2 = performance.now();
+    renderTable(el.querySelector('[data-table]'), fig.table);
+    app.figMs[id] = { plot: t1 - t0, table: performance.now() - t2 };
+  };
+  if (!deferTable) putTable();
   const badge = el.querySelector('[data-badge]');
   badge.classList.remove('error');
   badge.textContent = badgeText;
   delete el.dataset.error;
-  el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  if (!deferTable) el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  return () => {
+    putTable();
+    el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  };
 }
 
 function figureWidth(id) {
@@ -182,16 +194,21 @@ async function drawKind(kind) {
   const t0 = performance.now();
   let slowest = 0;
   // One description per distinct figure width (side-by-side figures are narrower).
+  // Widths read once, before any figure changes (reading them later would force a layout of
+  // the whole page per figure).
+  const widths = figs.map((fig) => figureWidth(fig.id));
   const byWidth = new Map();
   try {
-    for (const fig of figs) {
-      const w = figureWidth(fig.id);
-      if (!byWidth.has(w)) byWidth.set(w, RENDER[kind](data, state, w));
-    }
-    for (const fig of figs) {
+    for (const w of widths) if (!byWidth.has(w)) byWidth.set(w, RENDER[kind](data, state, w));
+    for (const [i, fig] of figs.entries()) {
       if (drawing.get(kind) !== gen) return;
-      const f0 = performance.now();
-      putFigure(fig.id, byWidth.get(figureWidth(fig.id))[fig.id], badge);
+      let f0 = performance.now();
+      const putTable = putFigure(fig.id, byWidth.get(widths[i])[fig.id], badge, { deferTable: true });
+      slowest = Math.max(slowest, performance.now() - f0);
+      await yieldToMain();
+      if (drawing.get(kind) !== gen) return;
+      f0 = performance.now();
+      putTable();
       slowest = Math.max(slowest, performance.now() - f0);
       await yieldToMain();
     }

@@ -44,22 +44,41 @@ function note(text) {
   return p;
 }
 
+// Grids of many cells are drawn as one raster image (a pixel per cell) instead of thousands
+// of rectangles: the browser paints them in a fraction of the time.
+const RASTER_CELLS = 600;
+function gridAxis(n, { label, raster, reverse = false, every, format = (v) => v, ...rest }) {
+  if (raster) {
+    return { domain: [-0.5, n - 0.5], label, reverse, ticks: range(n).filter((v) => v % every === 0), tickFormat: format, ...rest };
+  }
+  return { type: 'band', domain: range(n), label, tickFormat: (v) => (v % every === 0 ? format(v) : ''), ...rest };
+}
+function gridMarks(data, { x, y, fill, nx, ny, raster, inset = 0.4 }) {
+  return raster
+    ? Plot.raster(data, { x, y, fill, width: nx, height: ny, x1: -0.5, x2: nx - 0.5, y1: -0.5, y2: ny - 0.5, imageRendering: 'pixelated' })
+    : Plot.cell(data, { x, y, fill, inset });
+}
+function outline(cell, raster, { stroke = '#d1495b', strokeWidth = 3 } = {}) {
+  return raster
+    ? Plot.rect([cell], { x1: cell.c - 0.5, x2: cell.c + 0.5, y1: cell.r - 0.5, y2: cell.r + 0.5, stroke, strokeWidth, fill: 'none' })
+    : Plot.cell([cell], { x: 'c', y: 'r', stroke, strokeWidth, fill: 'none' });
+}
+
 // A heatmap of scores over a grid of cells { r, c, value }, the query cell outlined. The
 // colour range is the figure's own (min to max), so small variations show.
 function gridHeat(cells, { rows, cols, value, width, label, query }) {
   const cell = Math.max(8, Math.min(34, Math.floor((Math.min(width, 720) - 70) / cols)));
-  const stepX = everyNth(cols, cell * cols, 22);
-  const stepY = everyNth(rows, cell * rows, 18);
+  const raster = rows * cols > RASTER_CELLS;
   const vals = cells.map((c) => c[value]);
   return plotWithRoom({
     width: cell * cols + 60, height: cell * rows + 50, marginLeft: 44, marginRight: 16, marginTop: 6, marginBottom: 44,
     style: style(width),
-    x: { type: 'band', domain: range(cols), label: 'column →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % stepX === 0 ? c : '') },
-    y: { type: 'band', domain: range(rows), label: '↑ row', tickFormat: (r) => (r % stepY === 0 ? r : '') },
+    x: gridAxis(cols, { label: 'column →', raster, every: everyNth(cols, cell * cols, 22), labelAnchor: 'center', labelOffset: 34 }),
+    y: gridAxis(rows, { label: '↑ row', raster, reverse: true, every: everyNth(rows, cell * rows, 18) }),
     color: { type: 'linear', scheme: 'viridis', domain: [Math.min(...vals), Math.max(...vals)], legend: true, label, width: Math.min(280, width - 24), marginLeft: 12, marginRight: 12 },
     marks: [
-      Plot.cell(cells, { x: 'c', y: 'r', fill: value, inset: 0.4 }),
-      Plot.cell([query], { x: 'c', y: 'r', stroke: '#d1495b', strokeWidth: 3, fill: 'none' }),
+      gridMarks(cells, { x: 'c', y: 'r', fill: value, nx: cols, ny: rows, raster }),
+      outline(query, raster),
       Plot.text([query], { x: 'c', y: 'r', text: () => 'q', fill: '#111', fontWeight: 700, stroke: 'white', strokeWidth: 3, paintOrder: 'stroke' }),
     ],
   });
@@ -81,17 +100,26 @@ export function renderMrope(d, s, width) {
   }
   const maxPos = Math.max(...streamRows.map((r) => r.pos), 1);
   const showNums = cellW >= 17;
+  const rasterStrip = T * 3 > RASTER_CELLS;
+  const streamIndex = Object.fromEntries(STREAMS.map((st, k) => [st, k]));
   const tokenPlot = plotWithRoom({
     width, height: 190, marginLeft: 34, marginRight: 8, marginTop: 34, marginBottom: 44,
     style: style(width),
-    x: { type: 'band', domain: range(T), label: 'token index in the prompt →', labelOffset: 36, tickFormat: (i) => (i % everyNth(T, width - 40, 30) === 0 ? i : ''), padding: 0.05 },
-    y: { type: 'band', domain: STREAMS, label: null, tickFormat: (st) => `${st}` },
+    x: gridAxis(T, { label: 'token index in the prompt →', raster: rasterStrip, every: everyNth(T, width - 40, 30), labelOffset: 36, ...(rasterStrip ? {} : { padding: 0.05 }) }),
+    y: rasterStrip ? { domain: [-0.5, 2.5], reverse: true, ticks: [0, 1, 2], tickFormat: (k) => STREAMS[k], label: null } : { type: 'band', domain: STREAMS, label: null },
     color: { type: 'linear', scheme: 'blues', domain: [0, maxPos], legend: false },
     marks: [
-      Plot.cell(streamRows, { x: 'i', y: 'stream', fill: 'pos' }),
-      ...(showNums ? [Plot.text(streamRows, { x: 'i', y: 'stream', text: 'pos', fill: (r) => (r.pos > maxPos * 0.55 ? 'white' : '#1d2330'), fontSize: font(width) - 2 })] : []),
-      Plot.ruleX(bounds.slice(1), { x: 'start', stroke: '#d1495b', strokeWidth: 2, dx: -cellW / 2 }),
-      Plot.text(bounds, { x: (b) => Math.max(0, Math.min(T - 1, Math.round(b.mid))), frameAnchor: 'top', dy: -28, text: (b) => (small(width) && b.end - b.start < 8 ? b.what.split(' ')[0][0] : b.what), fontWeight: 600, fill: '#2c3443', lineAnchor: 'top' }),
+      rasterStrip
+        ? Plot.raster(streamRows, { x: 'i', y: (r) => streamIndex[r.stream], fill: 'pos', width: T, height: 3, x1: -0.5, x2: T - 0.5, y1: -0.5, y2: 2.5, imageRendering: 'pixelated' })
+        : Plot.cell(streamRows, { x: 'i', y: 'stream', fill: 'pos' }),
+      ...(showNums && !rasterStrip ? [Plot.text(streamRows, { x: 'i', y: 'stream', text: 'pos', fill: (r) => (r.pos > maxPos * 0.55 ? 'white' : '#1d2330'), fontSize: font(width) - 2 })] : []),
+      rasterStrip
+        ? Plot.ruleX(bounds.slice(1), { x: (b) => b.start - 0.5, stroke: '#d1495b', strokeWidth: 2 })
+        : Plot.ruleX(bounds.slice(1), { x: 'start', stroke: '#d1495b', strokeWidth: 2, dx: -cellW / 2 }),
+      Plot.text(bounds, { x: (b) => Math.max(0, Math.min(T - 1, Math.round(b.mid))), frameAnchor: 'top', dy: -28, text: (b) => {
+        const px = (b.end - b.start) * cellW;
+        return px >= b.what.length * 7 ? b.what : px >= 10 ? b.what[0] : '';
+      }, fontWeight: 600, fill: '#2c3443', lineAnchor: 'top' }),
     ],
   });
   const jumpText = `Text after the image starts at ${d.jump.nextText}: the image began at ${d.jump.imageStart} and moved the position on by max(h, w)/merge = max(${s.ih}, ${s.iw})/${s.merge} = ${d.jump.byMax}, not by its ${d.jump.imageTokens} tokens.`;
@@ -103,16 +131,18 @@ export function renderMrope(d, s, width) {
   // The image as its grid of merged tokens, each with its (h, w).
   const gcell = Math.max(14, Math.min(48, Math.floor((Math.min(width, 640) - 60) / d.grid.w)));
   const labelled = gcell >= 34;
+  const gridRaster = d.cells.length > RASTER_CELLS;
   out['fig-mgrid'] = {
     plots: [plotWithRoom({
       width: gcell * d.grid.w + 60, height: gcell * d.grid.h + 56, marginLeft: 44, marginRight: 16, marginTop: 10, marginBottom: 46,
       style: style(width),
-      x: { type: 'band', domain: range(d.grid.w), label: 'column →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % everyNth(d.grid.w, gcell * d.grid.w, 22) === 0 ? c : '') },
-      y: { type: 'band', domain: range(d.grid.h), label: '↑ row' },
+      x: gridAxis(d.grid.w, { label: 'column →', raster: gridRaster, every: everyNth(d.grid.w, gcell * d.grid.w, 22), labelAnchor: 'center', labelOffset: 34 }),
+      y: gridAxis(d.grid.h, { label: '↑ row', raster: gridRaster, reverse: true, every: everyNth(d.grid.h, gcell * d.grid.h, 18) }),
+      color: { type: 'linear', domain: [0, 1], range: ['#d3dff2', '#e6edf8'] },
       marks: [
-        Plot.cell(d.cells, { x: 'c', y: 'r', fill: (c) => ((c.r + c.c) % 2 ? '#e6edf8' : '#d3dff2'), inset: 0.5 }),
-        Plot.text(d.cells, { x: 'c', y: 'r', text: (c) => (labelled ? `${c.h},${c.w}` : ''), fontSize: font(width) - 2, fill: '#1d2330' }),
-        Plot.cell([d.query], { x: 'c', y: 'r', stroke: '#111', strokeWidth: 2.5, fill: 'none' }),
+        gridMarks(d.cells, { x: 'c', y: 'r', fill: (c) => (c.r + c.c) % 2, nx: d.grid.w, ny: d.grid.h, raster: gridRaster, inset: 0.5 }),
+        ...(labelled ? [Plot.text(d.cells, { x: 'c', y: 'r', text: (c) => `${c.h},${c.w}`, fontSize: font(width) - 2, fill: '#1d2330' })] : []),
+        outline(d.query, gridRaster, { stroke: '#111', strokeWidth: 2.5 }),
       ],
     })],
     caption: `The image's ${d.cells.length} tokens (${s.ih}×${s.iw} patches merged ${s.merge}×${s.merge}) as its grid${labelled ? ', each labelled h,w' : ''}. All have t = ${d.cells[0].t}; row r has h = ${d.cells[0].h} + r and column c has w = ${d.cells[0].w} + c. The outlined token is the query patch of the heatmaps below.`,
@@ -161,14 +191,16 @@ export function renderVision(d, s, width) {
   const cell = Math.max(14, Math.min(40, Math.floor((Math.min(width, 640) - 60) / W)));
   const m2 = d.merge * d.merge;
   const cells = d.order.map((o) => ({ ...o, r: o.h, c: o.w }));
+  const orderRaster = cells.length > RASTER_CELLS;
   out['fig-vorder'] = {
     plots: [plotWithRoom({
       width: cell * W + 60, height: cell * H + 56, marginLeft: 44, marginRight: 16, marginTop: 10, marginBottom: 46,
       style: style(width),
-      x: { type: 'band', domain: range(W), label: 'column w →', labelAnchor: 'center', labelOffset: 34, tickFormat: (c) => (c % everyNth(W, cell * W, 22) === 0 ? c : '') },
-      y: { type: 'band', domain: range(H), label: '↑ row h' },
+      x: gridAxis(W, { label: 'column w →', raster: orderRaster, every: everyNth(W, cell * W, 22), labelAnchor: 'center', labelOffset: 34 }),
+      y: gridAxis(H, { label: '↑ row h', raster: orderRaster, reverse: true, every: everyNth(H, cell * H, 18) }),
+      color: { type: 'linear', domain: [0, 1], range: ['#f3d9c4', '#c9d8f0'] },
       marks: [
-        Plot.cell(cells, { x: 'c', y: 'r', fill: (o) => ((Math.floor(o.h / d.merge) + Math.floor(o.w / d.merge)) % 2 ? '#c9d8f0' : '#f3d9c4'), inset: 0.5 }),
+        gridMarks(cells, { x: 'c', y: 'r', fill: (o) => (Math.floor(o.h / d.merge) + Math.floor(o.w / d.merge)) % 2, nx: W, ny: H, raster: orderRaster, inset: 0.5 }),
         ...(cell >= 22 ? [Plot.text(cells, { x: 'c', y: 'r', text: 'i', fill: '#1d2330', fontSize: font(width) - 2 })] : []),
         Plot.line(cells.slice().sort((a, b) => a.i - b.i).slice(0, Math.min(cells.length, 4 * m2)), { x: 'c', y: 'r', stroke: '#d1495b', strokeWidth: 1.5, strokeOpacity: 0.8, marker: 'arrow' }),
       ],
