@@ -200,6 +200,7 @@ async function drawKind(kind) {
   const byWidth = new Map();
   try {
     for (const w of widths) if (!byWidth.has(w)) byWidth.set(w, RENDER[kind](data, state, w));
+    await yieldToMain();
     for (const [i, fig] of figs.entries()) {
       if (drawing.get(kind) !== gen) return;
       let f0 = performance.now();

@@ -122,7 +122,8 @@ export function renderMrope(d, s, width) {
       }, fontWeight: 600, fill: '#2c3443', lineAnchor: 'top' }),
     ],
   });
-  const jumpText = `Text after the image starts at ${d.jump.nextText}: the image began at ${d.jump.imageStart} and moved the position on by max(h, w)/merge = max(${s.ih}, ${s.iw})/${s.merge} = ${d.jump.byMax}, not by its ${d.jump.imageTokens} tokens.`;
+  const jumpText = `Text after the image starts at ${d.jump.nextText}: the image began at ${d.jump.imageStart} and moved the position on by max(h, w)/merge = max(${s.ih}, ${s.iw})/${s.merge} = ${d.jump.byMax}, not by its ${d.jump.imageTokens} tokens. ` +
+    `Why: its rows and columns count from where it starts, so its largest position (the longer side's last row or column) is ${d.jump.imageStart} + ${d.jump.byMax} − 1, and the text simply continues after it; position space grows with the image's side, not its area.`;
   out['fig-mtokens'] = {
     plots: [tokenPlot],
     caption: `Every token's (t, h, w) positions as mropePositions returns them for ${d.modelName} (${T} tokens; darker = larger position${showNums ? '' : '; numbers in the data table'}). Text tokens have the same position on all three streams. ${jumpText} The prompt's ropeDelta is ${d.ropeDelta}; decoding continues at ${d.nextPosition}.`,
