@@ -170,10 +170,21 @@ function putFigure(id, fig, badgeText, { deferTable = false } = {}) {
   };
 }
 
+// Figure widths, kept up to date by a ResizeObserver (reading clientWidth after a figure
+// changed would make the browser lay out the whole page first, in the middle of a task).
+const widthCache = new Map();
+const widthObserver = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+  for (const e of entries) widthCache.set(e.target.closest('figure').id, e.contentRect.width);
+}) : null;
 function figureWidth(id) {
-  const el = $(id);
-  const plot = el?.querySelector('[data-plot]');
-  const w = plot?.clientWidth || el?.clientWidth || 600;
+  let w = widthCache.get(id);
+  if (!w) {
+    const el = $(id);
+    const plot = el?.querySelector('[data-plot]');
+    w = plot?.clientWidth || el?.clientWidth || 600;
+    widthCache.set(id, w);
+    if (widthObserver && plot) widthObserver.observe(plot);
+  }
   return Math.max(260, Math.floor(w));
 }
 
@@ -620,6 +631,7 @@ let lastWidth = 0;
 const redraw = debounce(() => {
   if (Math.abs(window.innerWidth - lastWidth) < 8) return;
   lastWidth = window.innerWidth;
+  widthCache.clear(); // measured afresh once (sections off screen give no resize events)
   for (const kind of KINDS) drawKind(kind);
   drawBenchmark();
 }, 150);
