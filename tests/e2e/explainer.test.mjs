@@ -14,7 +14,8 @@ const URL_BASE = process.env.E2E_URL;
 const SHOTS = process.env.E2E_SCREENSHOTS;
 if (!URL_BASE || !SHOTS) throw new Error('run through tests/e2e/run.sh (E2E_URL and E2E_SCREENSHOTS unset)');
 const ORIGIN = new URL(URL_BASE).origin;
-const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'benchmark'];
+const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'benchmark'];
+const NEW_SECTIONS = ['mrope', 'vision', 'model'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 
@@ -32,12 +33,75 @@ function rope64(x, pos, { base = 10000, d = x.length, rot = d, layout = 'half' }
 }
 const dot = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0);
 const norm = (a) => Math.sqrt(dot(a, a));
+// M-RoPE (Hugging Face's apply_multimodal_rotary_pos_emb / apply_interleaved_mrope): the stream
+// whose position turns pair i, and the rotation of a half-layout head at (t, h, w).
+function streamOf(i, section, mode) {
+  if (mode === 'interleaved') {
+    if (i % 3 === 1 && i < 3 * section[1]) return 1;
+    if (i % 3 === 2 && i < 3 * section[2]) return 2;
+    return 0;
+  }
+  let acc = 0;
+  for (let k = 0; k < section.length; k++) {
+    acc += section[k];
+    if (i < acc) return k;
+  }
+  return section.length - 1;
+}
+function mrope64(x, pos, { base, section, mode }) {
+  const d = x.length;
+  const y = Array.from(x);
+  for (let i = 0; i < d / 2; i++) {
+    const t = pos[streamOf(i, section, mode)] * theta(base, d, i);
+    y[i] = x[i] * Math.cos(t) - x[i + d / 2] * Math.sin(t);
+    y[i + d / 2] = x[i] * Math.sin(t) + x[i + d / 2] * Math.cos(t);
+  }
+  return y;
+}
+// The vision towers' 2-D RoPE (VisionRotaryEmbedding(head_dim / 2), cat(freqs[h], freqs[w]),
+// rotate_half): pair j < d/4 turns by h * theta_j, pair d/4 + j by w * theta_j, theta_j = 10000^(-2j/(d/2)).
+function vision64(x, h, w) {
+  const d = x.length;
+  const q = d / 4;
+  const y = Array.from(x);
+  for (let i = 0; i < d / 2; i++) {
+    const j = i % q;
+    const t = (i < q ? h : w) * Math.pow(10000, (-2 * j) / (d / 2));
+    y[i] = x[i] * Math.cos(t) - x[i + d / 2] * Math.sin(t);
+    y[i + d / 2] = x[i] * Math.sin(t) + x[i + d / 2] * Math.cos(t);
+  }
+  return y;
+}
+// Hugging Face's get_rope_index (transformers 5.x rule): text advances by 1 on all streams; a
+// vision block's tokens get (cur + k·interval, cur + row, cur + col), then cur += max(h, w) / m.
+// Qwen3-VL splits a video into frames, each positioned like an image.
+function hfPositions(segments, { model, merge, tokensPerSecond = 2 }) {
+  const out = [];
+  let cur = 0;
+  const block = ([t, h, w], interval) => {
+    for (let f = 0; f < t; f++) for (let r = 0; r < h / merge; r++) for (let c = 0; c < w / merge; c++) out.push([cur + f * interval, cur + r, cur + c]);
+    cur += Math.max(h, w) / merge;
+  };
+  for (const seg of segments) {
+    if ('text' in seg) for (let i = 0; i < seg.text; i++) { out.push([cur, cur, cur]); cur++; }
+    else if (seg.image) block(seg.image, 1);
+    else if (model === 'qwen3-vl') for (let f = 0; f < seg.video[0]; f++) block([1, seg.video[1], seg.video[2]], 1);
+    else block(seg.video, model === 'qwen2.5-vl' ? tokensPerSecond * Math.trunc(seg.secondsPerGrid ?? 1) : 1);
+  }
+  return out;
+}
 const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-300),
   `${what}: ${a} vs ${b} (relative tolerance ${rel})`);
 
 // ---- browser helpers ---------------------------------------------------------------------------
 let context;
 let userDataDir;
+// Main-thread long tasks (PerformanceObserver 'longtask'), collected from the first script on.
+const LONGTASK_INIT = `window.__longTasks = [];
+try {
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); })
+    .observe({ type: 'longtask', buffered: true });
+} catch (e) { window.__longTasks = null; }`;
 const problems = [];
 
 async function openPage({ width = 1280, height = 900, url = URL_BASE, reducedMotion = 'no-preference' } = {}) {
@@ -53,7 +117,7 @@ async function openPage({ width = 1280, height = 900, url = URL_BASE, reducedMot
 }
 
 async function ready(page) {
-  await page.waitForFunction(() => window.ropeExplainer && window.ropeExplainer.renders >= 8, null, { timeout: 30000 });
+  await page.waitForFunction(() => window.ropeExplainer && window.ropeExplainer.renders >= 11, null, { timeout: 30000 });
   await page.evaluate(() => window.ropeExplainer.idle());
 }
 
@@ -72,6 +136,35 @@ async function table(page, figId) {
     return { head, rows };
   });
 }
+async function tableSel(page, sel) {
+  return page.$eval(`${sel} table`, (t) => {
+    const head = [...t.tHead.rows[0].cells].map((c) => c.textContent);
+    const rows = [...t.tBodies[0].rows].map((r) => Object.fromEntries([...r.cells].map((c, i) => [head[i], c.textContent])));
+    return { head, rows };
+  });
+}
+/** Every figure's axis labels against every tick label of its charts: boxes that intersect. */
+async function axisOverlaps(page) {
+  return page.evaluate(() => {
+    const out = [];
+    let checked = 0;
+    const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    for (const fig of document.querySelectorAll('[data-figure]')) {
+      for (const svg of fig.querySelectorAll('[data-plot] svg')) {
+        const labels = [...svg.querySelectorAll('g[aria-label$="-axis label"] text')];
+        const ticks = [...svg.querySelectorAll('g[aria-label$="-axis tick label"] text')].filter((t) => t.textContent.trim() !== '');
+        for (const l of labels) {
+          const lb = l.getBoundingClientRect();
+          for (const t of ticks) {
+            checked++;
+            if (hit(lb, t.getBoundingClientRect())) out.push(`${fig.id}: label "${l.textContent}" overlaps tick "${t.textContent}"`);
+          }
+        }
+      }
+    }
+    return { overlaps: out, checked };
+  });
+}
 const num = (page, sel) => page.$eval(sel, (el) => Number(el.textContent));
 const caption = (page, figId) => page.$eval(`#${figId} figcaption`, (el) => el.textContent);
 const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.ropeExplainer.state)));
@@ -80,6 +173,9 @@ async function shoot(page, name) {
   await page.addStyleTag({ content: '.global { position: static !important; }' });
   const el = await page.$(`#${name}`);
   await el.scrollIntoViewIfNeeded();
+  // Sections off screen are skipped by the browser (content-visibility: auto) until they come
+  // near the viewport: let two frames render them before the capture.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await el.screenshot({ path: path.join(SHOTS, `${page.viewportSize().width}px-${name}.png`) });
 }
 
@@ -93,6 +189,7 @@ before(async () => {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });
+  await context.addInitScript({ content: LONGTASK_INIT });
 });
 
 after(async () => {
@@ -120,7 +217,7 @@ describe('explainer page (laptop width)', () => {
       badge: el.querySelector('[data-badge]').textContent, caption: el.querySelector('figcaption').textContent,
       rows: el.querySelectorAll('[data-table] tbody tr').length, svgLabel: el.querySelector('[data-plot] svg')?.getAttribute('aria-label') ?? '',
     })));
-    assert.equal(figs.length, 20);
+    assert.equal(figs.length, 31);
     for (const f of figs.filter((x) => x.kind !== 'benchmark')) {
       assert.ok(f.rendered >= 1, `${f.id} rendered`);
       assert.ok(f.marks >= 5, `${f.id} has marks (${f.marks})`);
@@ -388,7 +485,272 @@ describe('explainer page (laptop width)', () => {
     for (const r of t.rows) assert.ok(Math.abs(Number(r['|R(m) x| RoPE (wasm)']) - Number(t.rows[0]['|R(m) x| RoPE (wasm)'])) < 1e-4);
   });
 
-  it('9. benchmark: SIMD, baseline and plain JS in a Worker, with GB/s and ratios', async () => {
+  it('9. images and video: (t, h, w) positions, pair streams and the 2-D score, against float64', async () => {
+    const seed = (await state(page)).seed;
+    const segsOf = (s) => [{ text: s.pre }, { image: [1, s.ih, s.iw] }, { text: s.mid }, ...(s.vt ? [{ video: [s.vt, s.vh, s.vw], secondsPerGrid: 1 }] : []), { text: s.post }];
+    const checkPositions = async (model) => {
+      const s = await state(page);
+      const ref = hfPositions(segsOf(s), { model, merge: s.merge });
+      const t = await table(page, 'fig-mtokens');
+      assert.equal(t.rows.length, ref.length, 'token count');
+      t.rows.forEach((r, i) => assert.deepEqual([Number(r.t), Number(r.h), Number(r.w)], ref[i], `token ${i} (${r.kind})`));
+      const max = Math.max(...ref.flat());
+      assert.equal(await num(page, '#mm-delta'), max + 1 - ref.length, 'ropeDelta');
+      assert.equal(await num(page, '#mm-nextpos'), max + 1, 'next position');
+      return { s, ref };
+    };
+    // Default prompt: 4 text, a 12x16 image (6x8 tokens), 2 text, a 2x8x8 video, 3 text (Qwen2-VL).
+    let { s } = await checkPositions('qwen2-vl');
+    assert.equal(await num(page, '#mm-jump'), Math.max(12, 16) / 2);
+    assert.equal(await num(page, '#mm-next'), 4 + 8, 'text after the image starts max(h, w)/merge on');
+    // The score of the query patch against every patch: M-RoPE and flattened 1-D RoPE.
+    const checkScores = async (rope) => {
+      const st = await state(page);
+      const q = Array.from(tokenVector('patch', 'q', seed, 128));
+      const k = Array.from(tokenVector('patch', 'k', seed, 128));
+      const gw = st.iw / st.merge;
+      const start = st.pre; // the image's first token (index and position)
+      const qpos = [start, start + st.qr, start + st.qc];
+      const qi = start + st.qr * gw + st.qc;
+      const q2 = mrope64(q, qpos, rope);
+      const q1 = rope64(q, qi, { base: rope.base });
+      const t2 = await table(page, 'fig-mheat');
+      const t1 = await table(page, 'fig-mheat1d');
+      assert.equal(t2.rows.length, (st.ih / st.merge) * gw);
+      for (const [j, r] of t2.rows.entries()) {
+        const [rr, cc] = [Number(r.row), Number(r.col)];
+        assert.deepEqual([Number(r.dh), Number(r.dw)], [rr - st.qr, cc - st.qc]);
+        const ref2 = dot(q2, mrope64(k, [start, start + rr, start + cc], rope)) / Math.sqrt(128);
+        assert.ok(Math.abs(Number(r.score) - ref2) < 2e-5, `M-RoPE score at (${rr}, ${cc}): ${r.score} vs ${ref2}`);
+        const ref1 = dot(q1, rope64(k, start + rr * gw + cc, { base: rope.base })) / Math.sqrt(128);
+        assert.equal(Number(t1.rows[j]['flattened distance']), rr * gw + cc - (qi - start));
+        assert.ok(Math.abs(Number(t1.rows[j].score) - ref1) < 2e-5, `1-D score at (${rr}, ${cc}): ${t1.rows[j].score} vs ${ref1}`);
+      }
+    };
+    const QWEN2 = { base: 1e6, section: [16, 24, 24], mode: 'chunked' };
+    const QWEN3 = { base: 5e6, section: [24, 20, 20], mode: 'interleaved' };
+    await checkScores(QWEN2);
+    // The 2-D score depends on the offset: the patch below the query is one row away in M-RoPE
+    // (dh = 1), but a whole image row (8 tokens) away in 1-D; the summary says both.
+    const q = Array.from(tokenVector('patch', 'q', seed, 128));
+    const k = Array.from(tokenVector('patch', 'k', seed, 128));
+    close(await num(page, '#mm-below'), dot(mrope64(q, [0, 0, 0], QWEN2), mrope64(k, [0, 1, 0], QWEN2)) / Math.sqrt(128), 1e-4, 'below = offset (1, 0) from anywhere');
+    close(await num(page, '#mm-below1d'), dot(q, rope64(k, 8, { base: 1e6 })) / Math.sqrt(128), 1e-4, '1-D below = 8 tokens on');
+    // The pair strip: which stream turns each pair, chunked against interleaved.
+    const strip = await table(page, 'fig-mpairs');
+    const [chunkCol, interCol] = strip.head.slice(1);
+    strip.rows.forEach((r, i) => {
+      assert.equal(r[chunkCol], 'thw'[streamOf(i, [16, 24, 24], 'chunked')], `chunked pair ${i}`);
+      assert.equal(r[interCol], 'thw'[streamOf(i, [24, 20, 20], 'interleaved')], `interleaved pair ${i}`);
+    });
+    // Controls: the query patch by keyboard, the image grid, the model.
+    await act(page, 'fig-mheat', async () => { await page.focus('#c-qr'); await page.keyboard.press('ArrowRight'); });
+    assert.equal((await state(page)).qr, 3);
+    await checkScores(QWEN2);
+    await act(page, 'fig-mtokens', async () => { await page.fill('#c-iw', '20'); await page.$eval('#c-iw', (el) => el.dispatchEvent(new Event('change'))); });
+    assert.equal(await num(page, '#mm-next'), 4 + 10, 'a 12x20 image moves the position on by 10');
+    await checkPositions('qwen2-vl');
+    await act(page, 'fig-mtokens', () => page.selectOption('#c-mm', 'qwen2.5-vl'));
+    await checkPositions('qwen2.5-vl'); // video frames 2 positions apart (tokens_per_second 2, 1 s per frame)
+    await act(page, 'fig-mtokens', () => page.selectOption('#c-mm', 'qwen3-vl'));
+    ({ s } = await checkPositions('qwen3-vl')); // video split into frames, each like an image
+    assert.equal(s.mm, 'qwen3-vl');
+    await checkScores(QWEN3);
+    assert.match(await caption(page, 'fig-mheat'), /interleaved sections \[24, 20, 20\]/);
+    await shoot(page, 'mrope');
+  });
+
+  it('10. vision tower: merge-block order, and a 2-D score that is separable and shift-invariant', async () => {
+    const seed = (await state(page)).seed;
+    let s = await state(page);
+    const order = (H, W, m) => {
+      const out = [];
+      for (let bh = 0; bh < H / m; bh++) for (let bw = 0; bw < W / m; bw++) for (let ih = 0; ih < m; ih++) for (let iw = 0; iw < m; iw++) out.push([bh * m + ih, bw * m + iw]);
+      return out;
+    };
+    const checkOrder = async () => {
+      s = await state(page);
+      const t = await table(page, 'fig-vorder');
+      const ref = order(s.vgh, s.vgw, s.merge);
+      assert.equal(t.rows.length, ref.length);
+      t.rows.forEach((r, i) => assert.deepEqual([Number(r.h), Number(r.w)], ref[i], `patch ${i}`));
+    };
+    await checkOrder();
+    const offsetTable = async () => new Map((await table(page, 'fig-voffset')).rows.map((r) => [`${r.dh},${r.dw}`, Number(r.score)]));
+    const checkScores = async () => {
+      s = await state(page);
+      const d = s.vhd;
+      const q = Array.from(tokenVector('vision', 'q', seed, d));
+      const k = Array.from(tokenVector('vision', 'k', seed, d));
+      const S = await offsetTable();
+      assert.ok(S.size >= 25);
+      for (const [key, v] of S) {
+        const [dh, dw] = key.split(',').map(Number);
+        // float64, and from another place entirely (q at (11, -4)): the same offset, the same score.
+        const ref = dot(vision64(q, s.vr, s.vc), vision64(k, s.vr + dh, s.vc + dw)) / Math.sqrt(d);
+        const elsewhere = dot(vision64(q, 11, -4), vision64(k, 11 + dh, -4 + dw)) / Math.sqrt(d);
+        assert.ok(Math.abs(v - ref) < 2e-5, `S(${dh}, ${dw}) = ${v} vs ${ref}`);
+        assert.ok(Math.abs(ref - elsewhere) < 1e-9, 'shift-invariant in float64');
+        // Separable: S(dh, dw) - S(dh, 0) - S(0, dw) + S(0, 0) = 0.
+        assert.ok(Math.abs(v - S.get(`${dh},0`) - S.get(`0,${dw}`) + S.get('0,0')) < 2e-5, `separable at (${dh}, ${dw})`);
+      }
+      assert.ok(await num(page, '#vis-sep') < 1e-5);
+      assert.ok(await num(page, '#vis-shift') < 1e-5);
+      return S;
+    };
+    const before = await checkScores();
+    // Moving the query patch (by keyboard) changes nothing in S: only the offset matters.
+    await act(page, 'fig-voffset', async () => { await page.focus('#c-vc'); await page.keyboard.press('ArrowRight'); await page.keyboard.press('ArrowRight'); });
+    assert.equal((await state(page)).vc, s.vc + 2);
+    const after = await checkScores();
+    for (const [key, v] of before) assert.ok(Math.abs(v - after.get(key)) < 2e-5, `S${key} the same from another patch`);
+    assert.match(await caption(page, 'fig-voffset'), new RegExp(`q at patch \\(${s.vr}, ${s.vc}\\)`));
+    // Grid, merge size and head dim.
+    await act(page, 'fig-vorder', async () => { await page.fill('#c-vgw', '6'); await page.$eval('#c-vgw', (el) => el.dispatchEvent(new Event('change'))); });
+    await checkOrder();
+    await act(page, 'fig-vorder', () => page.selectOption('#c-vmerge', '1'));
+    await checkOrder();
+    assert.equal(await page.inputValue('#c-merge'), '1', 'one merge size for both sections');
+    await act(page, 'fig-vorder', () => page.selectOption('#c-vmerge', '2'));
+    await act(page, 'fig-voffset', () => page.selectOption('#c-vhd', '72'));
+    await checkScores();
+    await checkOrder();
+    await shoot(page, 'vision');
+  });
+
+  it('11. your model: what configFromHF reads, per layer type, and the pairs past the trained angles', async () => {
+    const reads = async () => tableSel(page, '#model-reads');
+    // Llama 3.1 8B (shipped): one RoPE, llama3 scaling 8 over 8192.
+    let r = await reads();
+    assert.equal(r.rows.length, 1);
+    assert.deepEqual([r.rows[0].headDim, r.rows[0].base, r.rows[0].layout, r.rows[0].trained, r.rows[0].extended], ['128', '500000', 'half', '8192', '131072']);
+    assert.match(r.rows[0].scaling, /type: llama3, factor: 8/);
+    const llama3 = (i) => {
+      const wl = (2 * Math.PI) / theta(500000, 128, i);
+      if (wl < 8192 / 4) return 1;
+      if (wl > 8192) return 8;
+      const smooth = (8192 / wl - 1) / 3;
+      return 1 / ((1 - smooth) / 8 + smooth);
+    };
+    const spec = await table(page, 'fig-mspectrum');
+    assert.equal(spec.rows.length, 64);
+    for (const row of spec.rows) {
+      const i = Number(row.pair);
+      close(Number(row['every layer wavelength']), (2 * Math.PI * llama3(i)) / theta(500000, 128, i), 1e-3, `wavelength of pair ${i}`);
+    }
+    const unseenAt = (len) => Array.from({ length: 64 }, (_, i) => i).filter((i) => {
+      const trained = 8192 * theta(500000, 128, i);
+      return trained < 2 * Math.PI && len * theta(500000, 128, i) / llama3(i) > trained * (1 + 1e-9);
+    }).length;
+    let un = await table(page, 'fig-munseen');
+    assert.equal(un.rows.filter((x) => x['every layer unseen'] === 'yes').length, unseenAt(131072));
+    assert.match(await caption(page, 'fig-munseen'), new RegExp(`${unseenAt(131072)} of 64 pairs`));
+    await act(page, 'fig-munseen', async () => { await page.fill('#c-mlen', '8192'); await page.$eval('#c-mlen', (el) => el.dispatchEvent(new Event('change'))); });
+    un = await table(page, 'fig-munseen');
+    assert.equal(un.rows.filter((x) => x['every layer unseen'] === 'yes').length, 0, 'nothing unseen at the trained length');
+    assert.equal((await state(page)).mlen, 8192);
+    await act(page, 'fig-munseen', async () => { await page.fill('#c-mlen', ''); await page.$eval('#c-mlen', (el) => el.dispatchEvent(new Event('change'))); });
+    // Gemma 3 1B: a RoPE per layer type (theta 10000 sliding, 1e6 full), every 6th layer full.
+    await act(page, 'fig-mspectrum', () => page.selectOption('#c-model', 'gemma-3-1b'));
+    r = await reads();
+    assert.deepEqual(r.rows.map((x) => [x['layer type'], x.base]).sort(), [['full_attention', '1000000'], ['sliding_attention', '10000']]);
+    let layers = await table(page, 'fig-mlayers');
+    assert.equal(layers.rows.length, 26);
+    layers.rows.forEach((x, i) => assert.equal(x.attention, (i + 1) % 6 ? 'sliding_attention' : 'full_attention', `layer ${i}`));
+    const s2 = await table(page, 'fig-mspectrum');
+    close(Number(s2.rows[127]['full_attention wavelength']), (2 * Math.PI) / theta(1e6, 256, 127), 1e-3, 'full-attention slowest wavelength');
+    close(Number(s2.rows[127]['sliding_attention wavelength']), (2 * Math.PI) / theta(1e4, 256, 127), 1e-3, 'sliding slowest wavelength');
+    await shoot(page, 'model');
+    // Llama 4 Scout: no_rope_layers is empty, so every 4th layer has no RoPE. Today's
+    // configFromHF does not know llama4_text: the page says so and still draws the layers.
+    await act(page, 'fig-mlayers', () => page.selectOption('#c-model', 'llama-4-scout'));
+    layers = await table(page, 'fig-mlayers');
+    assert.equal(layers.rows.length, 48);
+    layers.rows.forEach((x, i) => assert.equal(x.RoPE, (i + 1) % 4 ? 'yes' : 'no', `layer ${i}`));
+    assert.match(await caption(page, 'fig-mlayers'), /12 no RoPE/);
+    const st = await page.textContent('#model-status');
+    if (/does not read/.test(st)) {
+      assert.match(st, /CONFIG_INVALID/);
+      assert.match(await caption(page, 'fig-mspectrum'), /configFromHF could not read this config/);
+    } else {
+      assert.ok((await table(page, 'fig-mspectrum')).rows.length > 0, 'a newer configFromHF reads Llama 4');
+    }
+    assert.equal(await page.$eval('#fig-mspectrum', (el) => el.dataset.error ?? ''), '', 'shown as a message, not a failure');
+    // Every shipped config is handled: read, or refused with a message (no page error).
+    for (const id of await page.$$eval('#c-model option', (o) => o.map((x) => x.value))) {
+      await act(page, 'fig-mlayers', () => page.selectOption('#c-model', id));
+      assert.match(await page.textContent('#model-status'), /configFromHF (read|\(this version of rope-wasm\) does not read)/, id);
+      assert.deepEqual(await page.evaluate(() => window.ropeExplainer.errors), [], id);
+    }
+    // Paste a config.json (Qwen2.5-7B's RoPE keys), then load one from a file.
+    await page.click('#model-paste summary');
+    await act(page, 'fig-mspectrum', async () => {
+      await page.fill('#c-mpaste', JSON.stringify({ model_type: 'qwen2', hidden_size: 3584, num_attention_heads: 28, num_key_value_heads: 4, num_hidden_layers: 28, max_position_embeddings: 32768, rope_theta: 1000000.0 }));
+      await page.click('#c-mpaste-apply');
+    });
+    r = await reads();
+    assert.deepEqual([r.rows[0].headDim, r.rows[0].base], ['128', '1000000']);
+    assert.match(r.rows[0]['numHeads / numKvHeads'], /28 \/ 4/);
+    assert.equal(await page.inputValue('#c-model'), 'pasted');
+    assert.ok((await state(page)).cfg.includes('"rope_theta":1000000'));
+    const phi = { model_type: 'phi3', hidden_size: 3072, num_attention_heads: 32, num_hidden_layers: 32, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_theta: 10000.0,
+      rope_scaling: { type: 'longrope', short_factor: Array(48).fill(1), long_factor: Array.from({ length: 48 }, (_, i) => 1 + i) } };
+    await act(page, 'fig-mspectrum', () => page.setInputFiles('#c-mfile', { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(phi)) }));
+    r = await reads();
+    assert.equal(r.rows[0].headDim, '96');
+    assert.match(r.rows[0].scaling, /longrope/);
+    const sp = await table(page, 'fig-mspectrum');
+    close(Number(sp.rows[47]['every layer θ in use']), theta(10000, 96, 47) / 48, 1e-4, 'longrope long factor of the last pair at 131072');
+    await page.fill('#c-mpaste', '{not json');
+    await page.click('#c-mpaste-apply');
+    assert.match(await page.textContent('#model-status'), /not valid JSON/);
+    await act(page, 'fig-mspectrum', () => page.selectOption('#c-model', 'llama-3.1-8b'));
+    assert.equal((await state(page)).cfg, '');
+  });
+
+  it('the new sections keep the main thread free while the Worker computes (no long task over 100 ms)', async () => {
+    assert.notEqual(await page.evaluate(() => window.__longTasks), null, 'this Chromium reports long tasks');
+    const t0 = await page.evaluate(() => performance.now());
+    // Heavy settings: a 64x64-patch image (1024 tokens), a 32x32 vision grid (1M patch pairs).
+    await act(page, 'fig-mheat', async () => { await page.fill('#c-ih', '64'); await page.$eval('#c-ih', (el) => el.dispatchEvent(new Event('change'))); });
+    await act(page, 'fig-mheat', async () => { await page.fill('#c-iw', '64'); await page.$eval('#c-iw', (el) => el.dispatchEvent(new Event('change'))); });
+    for (let i = 0; i < 3; i++) await act(page, 'fig-mheat', async () => { await page.focus('#c-qc'); await page.keyboard.press('ArrowRight'); });
+    await act(page, 'fig-vorder', async () => { await page.fill('#c-vgh', '32'); await page.$eval('#c-vgh', (el) => el.dispatchEvent(new Event('change'))); });
+    await act(page, 'fig-vorder', async () => { await page.fill('#c-vgw', '32'); await page.$eval('#c-vgw', (el) => el.dispatchEvent(new Event('change'))); });
+    for (const id of ['gemma-3-1b', 'phi-3.5-mini', 'llama-3.1-8b']) await act(page, 'fig-mspectrum', () => page.selectOption('#c-model', id));
+    // While the Worker works on the biggest figure, the page answers at once.
+    const busy = await page.evaluate(async () => {
+      const started = performance.now();
+      window.ropeExplainer.setState({ vgh: 30 });
+      const lags = [];
+      for (let i = 0; i < 10; i++) {
+        const t = performance.now();
+        await new Promise((r) => setTimeout(r, 0));
+        lags.push(performance.now() - t);
+      }
+      await window.ropeExplainer.idle();
+      return { lag: Math.max(...lags), ms: performance.now() - started, worker: window.ropeExplainer.timings.vision.ms };
+    });
+    await page.waitForTimeout(300);
+    assert.match(await page.textContent('#fig-mtokens [data-table] .note'), /The first 400 of 1,0\d\d rows/, 'a 1024-token image: the table shows its first rows');
+    const tasks = await page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t), t0);
+    const longest = Math.max(0, ...tasks.map((e) => e.duration));
+    console.log(`# long tasks after load, new sections at heavy settings: ${tasks.length} over 50 ms, longest ${longest.toFixed(1)} ms; ` +
+      `vision figure: ${busy.worker.toFixed(1)} ms in the Worker, main-thread timer lag meanwhile ${busy.lag.toFixed(1)} ms (not asserted: it includes rendering between tasks)`);
+    const load = await page.evaluate((t) => window.__longTasks.filter((e) => e.start < t), t0);
+    console.log(`# long tasks during the page load: ${load.length}, longest ${Math.max(0, ...load.map((e) => e.duration)).toFixed(1)} ms`);
+    assert.ok(longest <= 100, `longest main-thread task ${longest} ms`);
+    // The instrument works: a deliberate 150 ms task on the main thread is reported.
+    const t1 = await page.evaluate(() => new Promise((resolve) => {
+      setTimeout(() => { const t = performance.now(); while (performance.now() - t < 150); resolve(t); }, 0); // a task of the page's own
+    }));
+    await page.waitForTimeout(200);
+    const probe = await page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t - 50), t1);
+    assert.ok(probe.some((e) => e.duration >= 140), `the observer saw the 150 ms probe task (${JSON.stringify(probe)})`);
+    await act(page, 'fig-mheat', () => page.evaluate(() => window.ropeExplainer.setState({ ih: 12, iw: 16, qr: 2, qc: 5, vgh: 8, vgw: 12 })));
+  });
+
+  it('12. benchmark: SIMD, baseline and plain JS in a Worker, with GB/s and ratios', async () => {
     await act(page, 'fig-bench', () => page.click('#c-bench'));
     const t = await table(page, 'fig-bench');
     const names = new Set(t.rows.map((r) => r.variant));
@@ -398,6 +760,24 @@ describe('explainer page (laptop width)', () => {
     assert.match(await page.textContent('#bench-note'), /Timer resolution here: [\d.]+ µs/);
     assert.match(await page.textContent('#fig-bench [data-badge]'), /Worker/);
     await shoot(page, 'benchmark');
+  });
+
+  it('no axis label sits on a tick label, in any figure (benchmark included)', async () => {
+    const { overlaps, checked } = await axisOverlaps(page);
+    assert.ok(checked > 500, `label/tick pairs checked: ${checked}`);
+    assert.deepEqual(overlaps, []);
+    // The benchmark's x label, explicitly: below its last tick label.
+    const [label, last] = await page.$eval('#fig-bench svg', (svg) => {
+      const l = svg.querySelector('g[aria-label="x-axis label"] text').getBoundingClientRect();
+      const ticks = [...svg.querySelectorAll('g[aria-label="x-axis tick label"] text')].map((t) => t.getBoundingClientRect());
+      return [l.toJSON(), ticks.at(-1).toJSON()];
+    });
+    assert.ok(label.top >= last.bottom - 0.5, `label top ${label.top} below the last tick's bottom ${last.bottom}`);
+  });
+
+  it('no console errors and no request off the origin after every interaction', async () => {
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await page.evaluate(() => window.ropeExplainer.errors), []);
   });
 
   it('the copy-link button reports what it did', async () => {
@@ -415,11 +795,24 @@ describe('explainer page (laptop width)', () => {
     assert.notEqual(new URL(url).search, '', 'state is in the URL');
     const other = await openPage({ url });
     assert.deepEqual(await state(other), s);
-    for (const id of ['c-base', 'c-dim', 'c-rot', 'c-layout', 'c-seed', 'c-pos', 'c-text', 'c-ctx', 'c-range', 'c-ppos']) {
+    assert.equal(s.mm, 'qwen3-vl');
+    assert.equal(s.vhd, 72);
+    for (const id of ['c-base', 'c-dim', 'c-rot', 'c-layout', 'c-seed', 'c-pos', 'c-text', 'c-ctx', 'c-range', 'c-ppos', 'c-mm', 'c-ih', 'c-iw', 'c-vt',
+      'c-qr', 'c-qc', 'c-merge', 'c-vgh', 'c-vgw', 'c-vhd', 'c-vr', 'c-vc', 'c-model', 'c-mlen']) {
       assert.equal(await other.inputValue(`#${id}`), await page.inputValue(`#${id}`), id);
     }
     assert.deepEqual(await other.evaluate(() => window.ropeExplainer.results.shift.occurrences),
       await page.evaluate(() => window.ropeExplainer.results.shift.occurrences));
+    for (const [kind, key] of [['mrope', 'cells'], ['vision', 'offsets'], ['model', 'results']]) {
+      assert.deepEqual(await other.evaluate(([k, f]) => window.ropeExplainer.results[k][f], [kind, key]),
+        await page.evaluate(([k, f]) => window.ropeExplainer.results[k][f], [kind, key]), `${kind} the same from the link`);
+    }
+    // A pasted config travels in the link too.
+    const cfg = { model_type: 'qwen2', hidden_size: 896, num_attention_heads: 14, num_key_value_heads: 2, num_hidden_layers: 24, max_position_embeddings: 32768, rope_theta: 1000000.0 };
+    const linked = await openPage({ url: `${URL_BASE}?section=model&cfg=${encodeURIComponent(JSON.stringify(cfg))}` });
+    assert.equal(await linked.inputValue('#c-model'), 'pasted');
+    assert.equal((await tableSel(linked, '#model-reads')).rows[0].headDim, '64');
+    await linked.close();
     await other.close();
   });
 
@@ -460,6 +853,9 @@ describe('explainer page (phone width, 375px)', () => {
     const wide = await page.$$eval('[data-figure] svg', (svgs) => svgs.map((s) => s.getBoundingClientRect()).filter((r) => r.right > 375.5 || r.left < -0.5).length);
     assert.equal(wide, 0);
     await act(page, 'fig-bench', () => page.click('#c-bench'));
+    const { overlaps, checked } = await axisOverlaps(page);
+    assert.ok(checked > 300, `label/tick pairs checked: ${checked}`);
+    assert.deepEqual(overlaps, [], 'no axis label on a tick label at 375 px');
     for (const id of SECTIONS) await shoot(page, id);
     assert.deepEqual(problems, []);
     await page.close();

@@ -7,6 +7,7 @@ import {
   ANGLE_RULES, additiveTerms, dot, invFreq64, linspaceInt, logspaceInt, meanStd, mulberry32, gaussian,
   norm, pairChannels, relError, roformerBound, rotateWith, sinusoidal, tokenVector, tokenize,
 } from './math.js';
+import { mrope, vision, model } from './multimodal.js';
 
 function withRope(lib, cfg, fn) {
   const rope = lib.createRope(cfg);
@@ -445,4 +446,5 @@ export function sinusoidalCompare(lib, state) {
 
 export const COMPUTE = {
   rotation, shift, frequencies, decay, scaling, precision, layout, sinusoidal: sinusoidalCompare,
+  mrope, vision, model,
 };

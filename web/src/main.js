@@ -6,13 +6,16 @@ import { scalingFromForm, applyModelConfig, parseModelJson } from './model-confi
 import { tokenize, fmt } from './math.js';
 import {
   renderRotation, renderShift, renderFrequencies, renderDecay, renderScaling, renderPrecision, renderLayout,
-  renderSinusoidal, renderBenchmark,
+  renderSinusoidal, renderBenchmark, materialize,
 } from './render.js';
+import { renderMrope, renderVision, renderModel } from './render-multimodal.js';
+import { MODEL_CONFIGS } from './configs/index.js';
 
-const KINDS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal'];
+const KINDS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model'];
 const RENDER = {
   rotation: renderRotation, shift: renderShift, frequencies: renderFrequencies, decay: renderDecay,
   scaling: renderScaling, precision: renderPrecision, layout: renderLayout, sinusoidal: renderSinusoidal,
+  mrope: renderMrope, vision: renderVision, model: renderModel,
 };
 const $ = (id) => document.getElementById(id);
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
@@ -21,7 +24,7 @@ let state = queryToState(location.search);
 const results = {};
 const timings = {};
 const app = {
-  get state() { return state; }, results, timings, simd: null, renders: 0, errors: [], bench: null,
+  get state() { return state; }, results, timings, drawMs: {}, figMs: {}, simd: null, renders: 0, errors: [], bench: null,
   setState: (patch) => setState(patch),
 };
 window.ropeExplainer = app;
@@ -69,7 +72,7 @@ function request(kind) {
 
 let idleResolvers = [];
 function checkIdle() {
-  if (inflight.size === 0 && pending.size === 0) {
+  if (inflight.size === 0 && pending.size === 0 && drawing.size === 0) {
     for (const r of idleResolvers) r();
     idleResolvers = [];
   }
@@ -103,6 +106,7 @@ function showError(kind, error) {
   }
 }
 
+const TABLE_ROWS = 400;
 function renderTable(container, t) {
   container.replaceChildren();
   if (!t) return;
@@ -120,72 +124,125 @@ function renderTable(container, t) {
     thead.append(th);
   }
   const tbody = table.createTBody();
-  for (const row of t.rows) {
+  // A table is a text alternative, not a dump: very long ones show their first rows.
+  const shown = t.rows.length > TABLE_ROWS ? t.rows.slice(0, TABLE_ROWS) : t.rows;
+  for (const row of shown) {
     const tr = tbody.insertRow();
     for (const v of row) tr.insertCell().textContent = String(v);
   }
   wrap.append(table);
   container.append(wrap);
-  if (t.note) {
+  const notes = [t.note, shown !== t.rows ? `The first ${TABLE_ROWS} of ${t.rows.length.toLocaleString('en')} rows.` : null].filter(Boolean);
+  if (notes.length) {
     const p = document.createElement('p');
     p.className = 'note';
-    p.textContent = t.note;
+    p.textContent = notes.join(' ');
     container.append(p);
   }
 }
 
-function putFigure(id, fig, badgeText) {
+function putFigure(id, fig, badgeText, { deferTable = false } = {}) {
   const el = $(id);
   if (!el || !fig) return;
   const plot = el.querySelector('[data-plot]');
-  plot.replaceChildren(...fig.plots.filter(Boolean));
+  const t0 = performance.now();
+  plot.replaceChildren(...fig.plots.filter(Boolean).map(materialize));
+  const t1 = performance.now();
   for (const svg of plot.querySelectorAll('svg')) {
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', fig.caption);
   }
   el.querySelector('[data-caption]').textContent = fig.caption;
-  renderTable(el.querySelector('[data-table]'), fig.table);
+  const putTable = () => {
+    const t2 = performance.now();
+    renderTable(el.querySelector('[data-table]'), fig.table);
+    app.figMs[id] = { plot: t1 - t0, table: performance.now() - t2 };
+  };
+  if (!deferTable) putTable();
   const badge = el.querySelector('[data-badge]');
   badge.classList.remove('error');
   badge.textContent = badgeText;
   delete el.dataset.error;
-  el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  if (!deferTable) el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  return () => {
+    putTable();
+    el.dataset.rendered = String(Number(el.dataset.rendered || 0) + 1);
+  };
 }
 
+// Figure widths, kept up to date by a ResizeObserver (reading clientWidth after a figure
+// changed would make the browser lay out the whole page first, in the middle of a task).
+const widthCache = new Map();
+const widthObserver = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+  for (const e of entries) widthCache.set(e.target.closest('figure').id, e.contentRect.width);
+}) : null;
 function figureWidth(id) {
-  const el = $(id);
-  const plot = el?.querySelector('[data-plot]');
-  const w = plot?.clientWidth || el?.clientWidth || 600;
+  let w = widthCache.get(id);
+  if (!w) {
+    const el = $(id);
+    const plot = el?.querySelector('[data-plot]');
+    w = plot?.clientWidth || el?.clientWidth || 600;
+    widthCache.set(id, w);
+    if (widthObserver && plot) widthObserver.observe(plot);
+  }
   return Math.max(260, Math.floor(w));
 }
 
-function drawKind(kind) {
+// Figures are put in place one per main-thread task, so drawing never blocks the page for
+// long; a newer result of the same kind supersedes a drawing under way.
+const drawing = new Map(); // kind -> generation
+let drawGeneration = 0;
+const yieldToMain = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
+async function drawKind(kind) {
   const data = results[kind];
   if (!data) return;
+  const gen = ++drawGeneration;
+  drawing.set(kind, gen);
   const t = timings[kind];
   const badge = `computed by wasm (${t.simd ? 'SIMD' : 'baseline'}) in ${t.ms < 10 ? t.ms.toFixed(1) : Math.round(t.ms)} ms`;
   const figs = figuresOf(kind);
-  const width = figureWidth(figs[0].id);
-  let out;
+  const t0 = performance.now();
+  let slowest = 0;
+  // One description per distinct figure width (side-by-side figures are narrower).
+  // Widths read once, before any figure changes (reading them later would force a layout of
+  // the whole page per figure).
+  const widths = figs.map((fig) => figureWidth(fig.id));
+  const byWidth = new Map();
   try {
-    out = RENDER[kind](data, state, width);
+    for (const w of widths) if (!byWidth.has(w)) byWidth.set(w, RENDER[kind](data, state, w));
+    await yieldToMain();
+    for (const [i, fig] of figs.entries()) {
+      if (drawing.get(kind) !== gen) return;
+      let f0 = performance.now();
+      const putTable = putFigure(fig.id, byWidth.get(widths[i])[fig.id], badge, { deferTable: true });
+      slowest = Math.max(slowest, performance.now() - f0);
+      await yieldToMain();
+      if (drawing.get(kind) !== gen) return;
+      f0 = performance.now();
+      putTable();
+      slowest = Math.max(slowest, performance.now() - f0);
+      await yieldToMain();
+    }
   } catch (e) {
     app.errors.push(`render ${kind}: ${e.message}`);
     console.error(e);
     showError(kind, `drawing failed: ${e.message}`);
+    if (drawing.get(kind) === gen) drawing.delete(kind);
+    checkIdle();
     return;
   }
-  for (const fig of figs) {
-    const w = figureWidth(fig.id);
-    const f = w !== width ? RENDER[kind](data, state, w)[fig.id] : out[fig.id];
-    putFigure(fig.id, f, badge);
-  }
+  if (drawing.get(kind) !== gen) return;
   summarize(kind, data);
+  app.drawMs[kind] = { total: performance.now() - t0, slowestFigure: slowest };
   app.renders++;
+  drawing.delete(kind);
+  checkIdle();
 }
 
 // Short text summaries above the figures (the claims, in words, with the numbers).
 function summarize(kind, d) {
+  const s0 = state;
   const yes = (ok, text) => `<span class="${ok ? 'ok' : 'no'}">${ok ? '✓' : '✗'}</span> ${text}`;
   if (kind === 'shift') {
     const el = $('shift-summary');
@@ -223,9 +280,43 @@ function summarize(kind, d) {
     el.innerHTML = state.wrong
       ? yes(false, `Relative property broken: the score of a pair 2 apart varies by <output id="layout-spread">${fmt(wrong, 3)}</output> with position.`)
       : yes(true, `Relative property holds: the score of a pair 2 apart varies by only <output id="layout-spread">${fmt(right, 2)}</output> with position.`);
+  } else if (kind === 'mrope') {
+    const below = d.cells.find((c) => c.dh === 1 && c.dw === 0);
+    const right = d.cells.find((c) => c.dh === 0 && c.dw === 1);
+    $('mrope-summary').innerHTML = `${esc(d.modelName)}: ${d.T} tokens. The image (${s0.ih}×${s0.iw} patches, merge ${s0.merge}) takes ${d.jump.imageTokens} tokens but moves the position on by only <output id="mm-jump">${d.jump.byMax}</output>; the next token is at <output id="mm-next">${d.jump.nextText}</output>. ropeDelta <output id="mm-delta">${d.ropeDelta}</output>, decoding continues at <output id="mm-nextpos">${d.nextPosition}</output>.` +
+      (below && right ? ` Query patch (${d.query.r}, ${d.query.c}): M-RoPE score with the patch below <output id="mm-below">${below.score2d.toFixed(6)}</output>, to the right <output id="mm-right">${right.score2d.toFixed(6)}</output>; 1-D RoPE: below (${below.flat} tokens on) <output id="mm-below1d">${below.score1d.toFixed(6)}</output>, right <output id="mm-right1d">${right.score1d.toFixed(6)}</output>.` : '');
+  } else if (kind === 'vision') {
+    $('vision-summary').innerHTML = yes(d.sepResidual < 1e-4 && d.shiftResidual < 1e-4, `Separable: largest |S(dh, dw) − S(dh, 0) − S(0, dw) + S(0, 0)| = <output id="vis-sep">${fmt(d.sepResidual, 2)}</output>. ` +
+      `Shift-invariant: over all ${d.pairs.toLocaleString('en')} pairs of the ${d.grid.h}×${d.grid.w} grid, the largest difference from S at their offset is <output id="vis-shift">${fmt(d.shiftResidual, 2)}</output> (scores up to ${fmt(d.sMax, 3)}).`);
+  } else if (kind === 'model') {
+    summarizeModel(d);
   } else if (kind === 'sinusoidal') {
     $('sinusoidal-summary').innerHTML = `Sliding the pair along the sequence, the additive score moves by <output id="sin-additive">${fmt(d.additiveSpread, 3)}</output>; the RoPE score by <output id="sin-rope">${fmt(d.ropeSpread, 2)}</output>.`;
   }
+}
+
+// What configFromHF read, per layer type, as a table above the model's figures.
+function summarizeModel(d) {
+  const status = $('model-status');
+  const ok = d.results.filter((r) => !r.error);
+  const bad = d.results.filter((r) => r.error);
+  const lt = (t) => t ?? 'every layer';
+  status.className = bad.length ? 'callout bad' : 'callout';
+  status.innerHTML = `<b>${esc(d.source.name)}</b>${d.source.repo ? ` (${esc(d.source.repo)})` : ''}: model_type ${esc(d.textModelType ? `${d.modelType} / ${d.textModelType}` : d.modelType ?? '—')}. ` +
+    (ok.length ? `configFromHF read ${ok.length === 1 && ok[0].layerType === null ? 'one RoPE for every layer' : ok.map((r) => esc(lt(r.layerType))).join(' and ')}. ` : '') +
+    (bad.length ? `<br>configFromHF (this version of rope-wasm) does not read ${bad.map((r) => `${esc(lt(r.layerType))}: <code>${esc(r.error.code)}</code> ${esc(r.error.message)}`).join('; ')}` : '') +
+    (d.source.note ? `<br><span class="note">${esc(d.source.note)}.</span>` : '');
+  const cols = ['layer type', 'headDim', 'rotaryDim', 'base', 'layout', 'scaling', 'numHeads / numKvHeads', 'attention factor', 'trained', 'extended'];
+  const rows = d.results.map((r) => {
+    if (r.error) return [lt(r.layerType), `not read: ${r.error.code}${r.error.argument ? ` (${r.error.argument})` : ''}`, '', '', '', '', '', '', '', ''];
+    const c = r.config;
+    const sc = c.scaling ? Object.entries(c.scaling).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.length} values]` : v}`).join(', ') : 'none';
+    const extra = c.mrope ? ` · mrope ${c.mrope.mode} [${c.mrope.section.join(', ')}]` : '';
+    const heads = c.numHeads !== undefined && c.numHeads !== null ? `${c.numHeads} / ${c.numKvHeads ?? '—'}` : `— (config.json: ${d.numHeads ?? '—'} / ${d.numKvHeads ?? '—'})`;
+    return [lt(r.layerType), c.headDim, c.rotaryDim ?? c.headDim, c.base, c.layout, sc + extra, heads, fmt(r.attentionFactor, 5), r.trained, r.extended];
+  });
+  renderTable($('model-reads'), { columns: cols, rows });
+  $('model-reads').querySelector('table')?.setAttribute('id', 'model-reads-table');
 }
 
 function esc(s) {
@@ -304,6 +395,28 @@ function syncControls() {
   if (document.activeElement !== $('c-len')) $('c-len').value = String(s.len);
   ensureOption($('c-ppos'), s.ppos);
   $('c-wrong').checked = s.wrong;
+  $('c-mm').value = s.mm;
+  for (const k of ['pre', 'ih', 'iw', 'mid', 'vt', 'vh', 'vw', 'post', 'vgh', 'vgw']) {
+    const el = $(`c-${k}`);
+    if (document.activeElement !== el) el.value = String(s[k]);
+    if (['ih', 'iw', 'vh', 'vw', 'vgh', 'vgw'].includes(k)) { el.step = String(s.merge); el.min = String(s.merge); }
+  }
+  $('c-merge').value = String(s.merge);
+  $('c-vmerge').value = String(s.merge);
+  for (const [k, max] of [['qr', s.ih / s.merge - 1], ['qc', s.iw / s.merge - 1], ['vr', s.vgh - 1], ['vc', s.vgw - 1]]) {
+    $(`c-${k}`).max = String(max);
+    $(`c-${k}`).value = String(s[k]);
+    $(`o-${k}`).textContent = String(s[k]);
+  }
+  $('c-vhd').value = String(s.vhd);
+  const msel = $('c-model');
+  const wantOpts = [...MODEL_CONFIGS.map((m) => [m.id, m.name]), ...(s.cfg ? [['pasted', 'your pasted config']] : [])];
+  if (msel.dataset.for !== wantOpts.map((o) => o[0]).join('|')) {
+    msel.replaceChildren(...wantOpts.map(([v, l]) => new Option(l, v)));
+    msel.dataset.for = wantOpts.map((o) => o[0]).join('|');
+  }
+  msel.value = s.cfg ? 'pasted' : s.model;
+  if (document.activeElement !== $('c-mlen')) $('c-mlen').value = s.mlen ? String(s.mlen) : '';
   for (const a of document.querySelectorAll('.toc a')) a.setAttribute('aria-current', String(a.dataset.section === s.section));
 }
 
@@ -367,6 +480,36 @@ function wireControls() {
   $('c-ppos').addEventListener('change', () => setState({ ppos: num('c-ppos') }, { recompute: ['precision'] }));
   $('c-wrong').addEventListener('change', () => setState({ wrong: $('c-wrong').checked }, { recompute: ['layout'] }));
   $('c-bench').addEventListener('click', runBenchmark);
+  // Images and video, the vision tower, your model.
+  $('c-mm').addEventListener('change', () => setState({ mm: $('c-mm').value }, { recompute: ['mrope'] }));
+  for (const k of ['pre', 'ih', 'iw', 'mid', 'vt', 'vh', 'vw', 'post']) {
+    $(`c-${k}`).addEventListener('change', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['mrope'] }));
+  }
+  for (const k of ['vgh', 'vgw']) $(`c-${k}`).addEventListener('change', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['vision'] }));
+  for (const id of ['c-merge', 'c-vmerge']) $(id).addEventListener('change', () => setState({ merge: num(id) }, { recompute: ['mrope', 'vision'] }));
+  for (const k of ['qr', 'qc']) $(`c-${k}`).addEventListener('input', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['mrope'] }));
+  for (const k of ['vr', 'vc']) $(`c-${k}`).addEventListener('input', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['vision'] }));
+  $('c-vhd').addEventListener('change', () => setState({ vhd: num('c-vhd') }, { recompute: ['vision'] }));
+  $('c-model').addEventListener('change', () => {
+    if ($('c-model').value !== 'pasted') setState({ model: $('c-model').value, cfg: '' }, { recompute: ['model'] });
+  });
+  $('c-mlen').addEventListener('change', () => setState({ mlen: $('c-mlen').value === '' ? 0 : num('c-mlen') }, { recompute: ['model'] }));
+  $('c-mpaste-apply').addEventListener('click', () => useModelJson($('c-mpaste').value, 'the pasted config'));
+  $('c-mfile').addEventListener('change', async () => {
+    const file = $('c-mfile').files[0];
+    if (file) useModelJson(await file.text(), file.name);
+  });
+}
+
+function useModelJson(text, name) {
+  const parsed = parseModelJson(text);
+  if (parsed.error) {
+    $('model-status').textContent = `Could not read ${name}: ${parsed.error}`;
+    $('model-status').className = 'callout bad';
+    $('model-paste').open = true;
+    return;
+  }
+  setState({ cfg: JSON.stringify(parsed.json) }, { recompute: ['model'] });
 }
 
 function usePasted(text, name = 'pasted JSON') {
@@ -488,6 +631,7 @@ let lastWidth = 0;
 const redraw = debounce(() => {
   if (Math.abs(window.innerWidth - lastWidth) < 8) return;
   lastWidth = window.innerWidth;
+  widthCache.clear(); // measured afresh once (sections off screen give no resize events)
   for (const kind of KINDS) drawKind(kind);
   drawBenchmark();
 }, 150);

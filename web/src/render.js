@@ -7,6 +7,37 @@ const COLORS = ['#1f5fbf', '#d1495b', '#2a9d5c', '#8a5cc7', '#e08a00', '#444b59'
 const DASHES = [null, '6,3', '2,2', '8,3,2,3', '1,3', '10,4'];
 const SYMBOLS = ['circle', 'triangle', 'square', 'diamond', 'cross', 'star', 'wye'];
 const small = (w) => w < 520;
+
+// Every chart goes through here: axis labels get room of their own, so an x label never
+// sits on the tick labels (it goes below them) and a y label never on the top tick (it goes
+// above it). tests/e2e checks every figure's label and tick boxes at 1280 and 375 px.
+// The chart is only described here; materialize() draws it when the page puts the figure in
+// place, one figure per main-thread task (so no task is long while figures are drawn).
+export function plotWithRoom(opts) {
+  return { deferredPlot: true, opts };
+}
+
+/** A figure's plots entry as a DOM node: draws a deferred chart, passes nodes through. */
+export function materialize(p) {
+  return p && p.deferredPlot ? drawWithRoom(p.opts) : p;
+}
+
+function drawWithRoom(opts) {
+  const o = { ...opts };
+  const shown = (axis) => axis && axis.axis !== null && axis.label !== null && axis.label !== undefined;
+  if (shown(o.x) && o.x.axis !== 'top') {
+    const mb = Math.max(o.marginBottom ?? 30, 44);
+    if (o.height) o.height += mb - (o.marginBottom ?? 30);
+    o.marginBottom = mb;
+    o.x = { labelOffset: mb - 6, ...o.x };
+  }
+  if (shown(o.y) && !o.fy) {
+    const mt = Math.max(o.marginTop ?? 20, 30);
+    if (o.height) o.height += mt - (o.marginTop ?? 20);
+    o.marginTop = mt;
+  }
+  return Plot.plot(o);
+}
 const font = (w) => (small(w) ? 11 : 12);
 
 function baseOpts(width, extra = {}) {
@@ -92,9 +123,9 @@ export function renderRotation(d, s, width) {
     }
   });
   const [a, b] = d.channels;
-  const plane = Plot.plot(baseOpts(w, {
+  const plane = plotWithRoom(baseOpts(w, {
     // Equal units on both axes, so the circle is a circle.
-    height: w - 48 - (small(w) ? 40 : 24) + 20 + 40, marginLeft: 48, marginRight: small(w) ? 40 : 24, marginTop: 20, marginBottom: 40,
+    height: w - 62 - (small(w) ? 40 : 24) + 20 + 40, marginLeft: 62, marginRight: small(w) ? 40 : 24, marginTop: 20, marginBottom: 40,
     x: { domain: [-R, R], label: `channel ${a} (q${sub(a)})`, labelAnchor: 'center' },
     y: { domain: [-R, R], label: `channel ${b} (q${sub(b)})`, labelAnchor: 'center' },
     marks: [
@@ -124,7 +155,7 @@ export function renderRotation(d, s, width) {
   const cell = (width - 20) / cols;
   const turnsOf = new Map(d.turns.map((t) => [t.pair, t]));
   const facetLabels = d.shownPairs.map((p, k) => ({ pair: p, col: k % cols, row: Math.floor(k / cols), label: `pair ${p}\n${fmt(turnsOf.get(p).turns, 2)} turns` }));
-  const allPairs = Plot.plot({
+  const allPairs = plotWithRoom({
     width, height: Math.ceil(d.shownPairs.length / cols) * (cell + 34) + 10, marginLeft: 10, marginRight: 10, marginTop: 34, marginBottom: 0,
     style: { fontSize: `${font(width) - 1}px`, background: 'transparent' },
     x: { domain: [-1.25, 1.25], axis: null }, y: { domain: [-1.25, 1.25], axis: null },
@@ -156,7 +187,7 @@ export function renderShift(d, s, width) {
   const size = cellPx * n + 90;
   const hi = new Set(d.occurrences.map((o) => `${o.qi},${o.ki}`));
   const focus = d.matrix.filter((c) => hi.has(`${c.m},${c.n}`));
-  const heat = (cells, title, marks = []) => Plot.plot({
+  const heat = (cells, title, marks = []) => plotWithRoom({
     width: size + 20, height: size, marginLeft: 84, marginBottom: 84, marginTop: 8, marginRight: 10,
     style: { fontSize: `${font(width) - 1}px`, background: 'transparent' },
     x: { type: 'band', domain: d3range(n), tickFormat: (i) => labels[i], tickRotate: -60, label: `key (n) →`, labelAnchor: 'right' },
@@ -182,7 +213,7 @@ export function renderShift(d, s, width) {
   const dots = d.contributions.filter((c) => c.label === compared[1]);
   const pairsDomain = [...new Set(d.contributions.map((c) => c.pair))];
   out['fig-contrib'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 260, marginBottom: 40,
       x: { type: 'band', domain: pairsDomain, label: 'pair i →', tickFormat: (p) => (p === 'pass' ? 'pass' : (p % tickStep(pairsDomain.length, width) === 0 ? p : '')) },
       y: { label: '↑ contribution to the score', grid: true },
@@ -228,7 +259,7 @@ export function renderFrequencies(d, s, width) {
   ]);
   const keys = scaled ? ['wavelength in use', 'unscaled'] : ['wavelength in use'];
   out['fig-wavelength'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 300, marginLeft: 60,
       x: { label: 'pair i →' },
       y: { type: 'log', label: '↑ wavelength 2π/θᵢ (positions)', grid: true },
@@ -247,7 +278,7 @@ export function renderFrequencies(d, s, width) {
   const step = d.rows.length > 1 ? d.rows[1] - d.rows[0] : 1;
   const nextRow = new Map(d.rows.map((p, k) => [p, k + 1 < d.rows.length ? d.rows[k + 1] : d.ctx]));
   out['fig-heatmap'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 320, marginLeft: 64, marginBottom: 38,
       x: { label: 'pair i →', domain: [0, d.pairs.length] },
       y: { label: '↑ position m', domain: [0, d.ctx], reverse: false },
@@ -271,7 +302,7 @@ export function renderDecay(d, s, width) {
   const xAxis = { label: 'relative distance n − m →', tickFormat: '~s', ...(log ? { type: 'log' } : {}) };
   const sampling = log ? `${d.points} distances spaced evenly on a log scale (every distance up to about 100)` : `every ${Math.max(1, Math.round(d.range / (d.points - 1)))} positions`;
   out['fig-bound'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 300,
       x: xAxis,
       y: { label: '↑ RoFormer bound factor (1/(d/2)) Σⱼ |Sⱼ|', grid: true },
@@ -282,7 +313,7 @@ export function renderDecay(d, s, width) {
   };
   const fy = (c) => c.key;
   out['fig-similarity'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 130 * keys.length + 40, marginRight: 16, marginTop: 24,
       x: xAxis,
       y: { label: '↑ cosine similarity', grid: true, domain: [-1, 1] },
@@ -357,7 +388,7 @@ export function renderScaling(d, s, width) {
     return box;
   };
   out['fig-scale'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 300,
       x: { label: 'pair i →' },
       y: { type: 'log', label: '↑ frequency divided by (θ / θ scaled)', grid: true },
@@ -369,7 +400,7 @@ export function renderScaling(d, s, width) {
       ok[0] ? ok[0].pairs.map((p) => [p.pair, ...ok.map((m) => fmt(m.pairs[p.pair].scale, 5)), ...ok.map((m) => (Number.isNaN(m.pairs[p.pair].interp) ? '—' : fmt(m.pairs[p.pair].interp, 3)))]) : []),
   };
   const dumb = scaleRows;
-  const wb = Plot.plot(baseOpts(width, {
+  const wb = plotWithRoom(baseOpts(width, {
     height: 120 * keys.length + 64, marginTop: 24,
     x: { label: 'pair i →' },
     y: { type: 'log', label: '↑ wavelength (positions)', grid: true },
@@ -394,7 +425,7 @@ export function renderScaling(d, s, width) {
   ];
   const rkeys = [...(ok[0] ? [`trained (0–${d.orig})`] : []), ...keys];
   out['fig-range'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 320,
       x: { label: 'pair i →' },
       y: { type: 'log', label: '↑ largest angle reached (rad)', grid: true },
@@ -421,7 +452,7 @@ export function renderPrecision(d, s, width) {
   const keys = Object.values(names);
   const rows = d.series.map((r) => ({ ...r, key: names[r.method], err: Math.max(r.error, 1e-10) }));
   out['fig-error'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 340, marginLeft: 56,
       x: { type: 'log', label: 'position m →', tickFormat: pow10, ticks: small(width) ? 4 : 9 },
       y: { type: 'log', label: '↑ relative error vs float64', grid: true, domain: [1e-10, 10], tickFormat: pow10 },
@@ -438,7 +469,7 @@ export function renderPrecision(d, s, width) {
   };
   const prow = d.perPair.map((r) => ({ ...r, key: names[r.method], err: Math.max(r.error, 1e-10) }));
   out['fig-pairerror'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 280, marginLeft: 56,
       x: { label: 'pair i →' },
       y: { type: 'log', label: `↑ error of pair at m = ${d.ppos.toLocaleString('en')}`, grid: true, domain: [1e-10, 10], tickFormat: pow10 },
@@ -475,7 +506,7 @@ export function renderLayout(d, s, width) {
   }
   const laneLabel = (lay) => `${lay}${lay === s.layout ? ' (in use)' : ''}`;
   const showText = (width - 120) / dim >= 15;
-  const pairing = Plot.plot({
+  const pairing = plotWithRoom({
     width, height: 250, marginLeft: small(width) ? 8 : 132, marginRight: 8, marginTop: 30, marginBottom: 30,
     style: { fontSize: `${font(width) - 1}px`, background: 'transparent' },
     x: { domain: [-0.5, dim - 0.5], label: 'channel →', ticks: Math.min(dim, 16) },
@@ -507,7 +538,7 @@ export function renderLayout(d, s, width) {
   const hi = Math.max(...all);
   const pad = Math.max(0.1 * (hi - lo), 0.05);
   out['fig-wrong'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 280,
       x: { label: 'query position m (key at m + 2) →' },
       y: { label: '↑ score q·k/√d', grid: true, domain: [lo - pad, hi + pad] },
@@ -520,7 +551,7 @@ export function renderLayout(d, s, width) {
     table: table(['m', ...keys], right.map((r, i) => [r.m, r.score.toFixed(6), ...(s.wrong ? [wrong[i].score.toFixed(6)] : [])])),
   };
   out['fig-partial'] = {
-    plots: [Plot.plot(baseOpts(width, {
+    plots: [plotWithRoom(baseOpts(width, {
       height: 280,
       x: { type: 'band', label: 'channel →', tickFormat: (c) => (c % tickStep(dim, width) === 0 ? c : '') },
       y: { label: '↑ |change| from position 0 to 7', grid: true },
@@ -556,7 +587,7 @@ export function renderSinusoidal(d, s, width) {
   const keys = ['content x·y', 'x·p(n)', 'p(m)·y', 'p(m)·p(n)', 'additive total', 'RoPE (wasm)'];
   const w = width;
   out['fig-terms'] = {
-    plots: [Plot.plot(baseOpts(w, {
+    plots: [plotWithRoom(baseOpts(w, {
       height: 320,
       x: { label: 'query position m (key at m + 2) →' },
       y: { label: '↑ term of the score (/√d)', grid: true },
@@ -567,7 +598,7 @@ export function renderSinusoidal(d, s, width) {
   };
   const nkeys = ['|x + p(m)| additive', '|R(m) x| RoPE (wasm)'];
   out['fig-norms'] = {
-    plots: [Plot.plot(baseOpts(w, {
+    plots: [plotWithRoom(baseOpts(w, {
       height: 320,
       x: { label: 'position m →' },
       y: { label: '↑ norm of the encoded query', grid: true, zero: true },
@@ -582,7 +613,7 @@ export function renderSinusoidal(d, s, width) {
 // ---- 9 ----
 export function renderBenchmark(r, width) {
   const ok = r.best.filter((b) => !b.error);
-  const plot = Plot.plot(baseOpts(width, {
+  const plot = plotWithRoom(baseOpts(width, {
     height: 60 + 44 * ok.length, marginLeft: small(width) ? 96 : 110, marginRight: 70,
     x: { label: 'throughput (GB/s, read + write) →', grid: true },
     y: { label: null, domain: ok.map((b) => b.name) },

@@ -1,7 +1,9 @@
 // The page's one shared state, and its round trip through the URL query string.
 // Pure: no DOM, so the unit tests (tests/web) cover it directly.
 
-export const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'benchmark'];
+export const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'benchmark'];
+export const MM_MODELS = ['qwen2-vl', 'qwen2.5-vl', 'qwen3-vl'];
+export const VISION_HEAD_DIMS = [80, 72];
 export const SCALING_TYPES = ['linear', 'dynamic', 'yarn', 'llama3', 'longrope'];
 export const DECAY_RANGES = [512, 4096, 50000, 200000, 1000000];
 
@@ -27,6 +29,29 @@ export const DEFAULTS = Object.freeze({
   len: 32768,
   ppos: 1000000,
   wrong: false,
+  // Images and video (M-RoPE): the prompt, and the query patch of the image.
+  mm: 'qwen2-vl',
+  pre: 4,
+  ih: 12,
+  iw: 16,
+  merge: 2,
+  mid: 2,
+  vt: 2,
+  vh: 8,
+  vw: 8,
+  post: 3,
+  qr: 2,
+  qc: 5,
+  // Inside the vision tower (2-D RoPE).
+  vgh: 8,
+  vgw: 12,
+  vhd: 80,
+  vr: 2,
+  vc: 3,
+  // Your model: a shipped config (by id) or a pasted one (its JSON text); the length checked.
+  model: 'llama-3.1-8b',
+  cfg: '',
+  mlen: 0,
 });
 
 const clampInt = (v, lo, hi, dflt) => {
@@ -87,6 +112,32 @@ export function normalizeState(partial = {}) {
   s.len = clampInt(s.len, 16, 16777216, DEFAULTS.len);
   s.ppos = clampInt(s.ppos, 1, 2147483647, DEFAULTS.ppos);
   s.wrong = s.wrong === true || s.wrong === 'true' || s.wrong === '1' || s.wrong === 1;
+  s.mm = MM_MODELS.includes(s.mm) ? s.mm : DEFAULTS.mm;
+  s.merge = clampInt(s.merge, 1, 4, DEFAULTS.merge);
+  const grid = (v, dflt) => {
+    const n = clampInt(v, s.merge, 64, dflt);
+    return Math.max(s.merge, n - (n % s.merge));
+  };
+  s.ih = grid(s.ih, DEFAULTS.ih);
+  s.iw = grid(s.iw, DEFAULTS.iw);
+  s.vh = grid(s.vh, DEFAULTS.vh);
+  s.vw = grid(s.vw, DEFAULTS.vw);
+  s.vt = clampInt(s.vt, 0, 8, DEFAULTS.vt);
+  s.pre = clampInt(s.pre, 0, 64, DEFAULTS.pre);
+  s.mid = clampInt(s.mid, 0, 64, DEFAULTS.mid);
+  s.post = clampInt(s.post, 0, 64, DEFAULTS.post);
+  s.qr = clampInt(s.qr, 0, s.ih / s.merge - 1, 0);
+  s.qc = clampInt(s.qc, 0, s.iw / s.merge - 1, 0);
+  s.vgh = grid(s.vgh, DEFAULTS.vgh);
+  s.vgw = grid(s.vgw, DEFAULTS.vgw);
+  s.vgh = Math.min(s.vgh, 32 - (32 % s.merge));
+  s.vgw = Math.min(s.vgw, 32 - (32 % s.merge));
+  s.vhd = VISION_HEAD_DIMS.includes(Number(s.vhd)) ? Number(s.vhd) : DEFAULTS.vhd;
+  s.vr = clampInt(s.vr, 0, s.vgh - 1, 0);
+  s.vc = clampInt(s.vc, 0, s.vgw - 1, 0);
+  s.model = /^[a-z0-9.-]{1,64}$/.test(String(s.model)) ? String(s.model) : DEFAULTS.model;
+  s.cfg = typeof s.cfg === 'string' ? s.cfg.slice(0, 60000) : '';
+  s.mlen = clampInt(s.mlen, 0, 2 ** 31 - 1, 0);
   return s;
 }
 
