@@ -125,6 +125,7 @@ export async function runDecode({ lib = null, model = MODEL, run = RUN, shiftMet
   let length = 0; // tokens in the cache; cache slot i holds position i
   let ropeMs = 0;
   let ropeCalls = 0;
+  const decodeRopeMs = [];
 
   // One forward pass over `n` new tokens (tokens[first..first+n)), at positions length...
   const forward = (first, n) => {
@@ -136,7 +137,9 @@ export async function runDecode({ lib = null, model = MODEL, run = RUN, shiftMet
     project(w.wv, kvDim, hidden, x, 0, n, vCache, length * kvDim);
     const t0 = performance.now();
     rope.applyQK(q, k, { numHeads, numKvHeads, positions: length }); // in place: both lie in RopeBuffers
-    ropeMs += performance.now() - t0;
+    const dt = performance.now() - t0;
+    ropeMs += dt;
+    if (n === 1) decodeRopeMs.push(dt);
     ropeCalls++;
     const keys = kCache.view();
     for (let t = 0; t < n; t++) {
@@ -211,6 +214,7 @@ export async function runDecode({ lib = null, model = MODEL, run = RUN, shiftMet
       invFreq: rope.invFreq,
       ropeMs,
       ropeCalls,
+      decodeRopeMs,
       simd: lib.simd,
     };
   } finally {
@@ -237,6 +241,8 @@ if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]
     `${MODEL.numKvHeads} kv heads x ${MODEL.headDim}; yarn factor ${MODEL.scaling.factor} (attention factor ${good.attentionFactor.toFixed(4)})`);
   console.log(`prompt ${RUN.promptLength} tokens, ${RUN.decodeSteps} decode steps (${fed} tokens), cache ${RUN.cacheCapacity} tokens, keep ${RUN.keep}`);
   for (const s of good.shifts) console.log(`  context shift before token ${s.atToken}: dropped ${s.discard}, moved ${s.moved} keys by -${s.discard}`);
-  console.log(`RoPE: ${good.ropeCalls} calls, ${(good.ropeMs * 1000 / good.ropeCalls).toFixed(1)} us per call on average`);
+  const sorted = [...good.decodeRopeMs].sort((a, b) => a - b);
+  console.log(`RoPE: ${good.ropeCalls} calls, ${(good.ropeMs * 1000).toFixed(0)} us in all; a decode step's applyQK: ` +
+    `median ${(sorted[sorted.length >> 1] * 1000).toFixed(1)} us (performance.now() resolution)`);
   console.log(`rope.shift vs apply at a negative offset: outputs differ by up to ${(maxDiff / maxOut).toExponential(2)} x max|output|`);
 }
