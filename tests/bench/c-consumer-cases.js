@@ -20,6 +20,7 @@ const SHAPES = [
 ];
 export const C_CONSUMER_TARGET = 1.05;
 const SAMPLES = 31;
+const WARMUP_MS = 600;
 const MIN_SAMPLE_MS = 10; // longer than bench-cases.js's 5: prefill is memory-bound and a shared machine is noisy
 
 /** Builds it (incrementally); returns { path } or { skipped: reason }. */
@@ -53,16 +54,20 @@ function packageCall(lib, s) {
 }
 
 function pairedSamples(cSample, pkgCall) {
-  // Warm-up (as bench-cases.js: V8 tiers the wasm up from its baseline compiler), which also
-  // gives each side's calls per sample (>= MIN_SAMPLE_MS each).
-  const warm = (fn) => {
-    const t0 = performance.now();
-    let n = 0;
-    while (performance.now() - t0 < 300 || n < 2) { fn(); n++; }
-    return Math.max(1, Math.ceil(MIN_SAMPLE_MS / ((performance.now() - t0) / n)));
-  };
-  const cReps = warm(() => cSample(1));
-  const pReps = warm(pkgCall);
+  // Warm-up, the two sides alternating (WARMUP_MS in all; V8 tiers wasm up from its baseline
+  // compiler in the background), which also gives each side's calls per sample (>= MIN_SAMPLE_MS).
+  const t0 = performance.now();
+  const spent = [0, 0];
+  const calls = [0, 0];
+  while (performance.now() - t0 < WARMUP_MS || calls[0] < 2 || calls[1] < 2) {
+    for (const [i, fn] of [[0, () => cSample(1)], [1, pkgCall]]) {
+      const t1 = performance.now();
+      fn();
+      spent[i] += performance.now() - t1;
+      calls[i]++;
+    }
+  }
+  const [cReps, pReps] = [0, 1].map((i) => Math.max(1, Math.ceil(MIN_SAMPLE_MS / (spent[i] / calls[i]))));
   const pkgSample = () => {
     const t0 = performance.now();
     for (let i = 0; i < pReps; i++) pkgCall();
