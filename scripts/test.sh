@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: native C++ (GoogleTest via ctest: plain, under ASan/UBSan, and built to wasm),
 # C consumers of the CMake package (tests/c/run.sh), a short libFuzzer run, the JS API on
-# both wasm builds (Vitest), the packed package imported from an empty folder, and the
-# explainer page (unit tests, and end to end in Chromium).
+# both wasm builds (Vitest), the packed package imported from an empty folder, the examples
+# (examples/*: kv-cache-decode, browser-worker), and the explainer page (unit tests, and end to end in Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -36,6 +36,10 @@ bash tests/package/pack-test.sh
 
 echo "== docs: every js/ts code block of README.md and docs/*.md runs, links resolve, API listing = index.d.ts"
 node tests/docs/run-docs.mjs
+
+echo "== examples: kv-cache-decode (Vitest, against a float64 layer) and browser-worker (Vite build, Chromium)"
+npx vitest run --config tests/examples/vitest.config.js
+node tests/examples/browser-worker.mjs
 
 echo "== explainer page: unit tests (Vitest)"
 npx vitest run --config tests/web/vitest.config.js

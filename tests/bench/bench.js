@@ -227,3 +227,9 @@ if (!args.has('--no-safety') && !mropeOnly) {
   const alt = by('longrope, two sequences')[0];
   check('longrope alternating regimes <= 1.5x one regime (paired ratio)', alt.ratio, alt.ratio <= 1.5);
 }
+
+// ---- a C consumer's -msimd128 build against the package (Node; tests/bench/c-consumer-cases.js) ----
+if (!safetyOnly && !mropeOnly && !args.has('--no-c-consumer')) {
+  const { runCConsumerCases, printCConsumerRows } = await import('./c-consumer-cases.js');
+  printCConsumerRows(await runCConsumerCases({ makeLib: makeSimd, log: note }), { time, f });
+}
