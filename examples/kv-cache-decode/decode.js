@@ -178,9 +178,8 @@ export async function runDecode({ lib = null, model = MODEL, run = RUN, shiftMet
     if (shiftMethod === 'shift') {
       // The moved keys were rotated at positions from..from+moved-1; they now sit at slots
       // keep..keep+moved-1, and take those positions. One position per token, as a runtime
-      // that tracks each cache cell's position passes them. (Scalar starts, e.g.
-      // fromPositions: from, toPositions: keep, currently mis-rotate every token but the first
-      // in rope-wasm 0.1.0; see README.md here.)
+      // that tracks each cache cell's position passes them (two start positions,
+      // fromPositions: from, toPositions: keep, do the same).
       const fromPositions = Int32Array.from({ length: moved }, (_, i) => from + i);
       const toPositions = Int32Array.from({ length: moved }, (_, i) => keep + i);
       rope.shift(kCache, { numHeads: numKvHeads, offset: keep * kvDim, numTokens: moved, fromPositions, toPositions });
