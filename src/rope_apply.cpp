@@ -190,7 +190,7 @@ Status block_rows(Rope* r, const int32_t* positions, int64_t start, size_t token
                   const float* const** rows) {
   CosSinCache& cache = r->now().cache;
   if (positions == nullptr) return cache.rows_for(nullptr, start + static_cast<int64_t>(t0), n, rows);
-  return r->streams.rows_for(cache, positions + t0, tokens, n, rows);
+  return r->streams.rows_for(cache, positions, tokens, t0, n, rows);
 }
 
 }  // namespace internal
@@ -262,6 +262,7 @@ Status rope_apply(Rope* r, float* x, size_t length, const ApplyParams& p) {
   if (x == nullptr) return Status::kNullPointer;
   st = prepare(r, p, s.tokens);
   if (st != Status::kOk) return st;
+  r->streams.begin_call(r->now().cache, p.positions, s.tokens);
   for (size_t t0 = 0; t0 < s.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, s.tokens - t0);
     const float* const* rows = nullptr;
@@ -285,6 +286,7 @@ Status rope_apply_qk(Rope* r, float* q, size_t q_length, float* k, size_t k_leng
   if (q == nullptr || k == nullptr) return Status::kNullPointer;
   st = prepare(r, p, sq.tokens);
   if (st != Status::kOk) return st;
+  r->streams.begin_call(r->now().cache, p.positions, sq.tokens);
   for (size_t t0 = 0; t0 < sq.tokens; t0 += CosSinCache::kBlockTokens) {
     const size_t n = std::min(CosSinCache::kBlockTokens, sq.tokens - t0);
     const float* const* rows = nullptr;

@@ -183,6 +183,7 @@ Status run(Rope* r, void* q, const Resolved& qv, void* k, const Resolved* kv, co
   for (size_t b = 0; b < qv.batch; ++b) {
     const int32_t* pos = c.positions ? c.positions + b * streams * qv.tokens : nullptr;
     const int64_t start = c.starts ? c.starts[b] : c.start;
+    r->streams.begin_call(r->now().cache, pos, qv.tokens);
     for (size_t t0 = 0; t0 < qv.tokens; t0 += CosSinCache::kBlockTokens) {
       const size_t n = std::min(CosSinCache::kBlockTokens, qv.tokens - t0);
       const float* const* rows = nullptr;

@@ -52,6 +52,7 @@ size_t CosSinCache::bytes() const {
 }
 
 void CosSinCache::set_frequencies(const double* inv_freq, double attention_factor, bool use_table) {
+  ++generation_;
   use_table_ = use_table;
   std::memcpy(inv_freq_, inv_freq, pairs_ * sizeof(double));
   attention_factor_ = attention_factor;

@@ -57,6 +57,8 @@ class CosSinCache {
   }
 
   size_t table_rows() const { return table_rows_; }
+  // Changes whenever the frequencies do (set_frequencies): rows kept from before are stale.
+  uint64_t generation() const { return generation_; }
   // Rows of the table that serve lookups now (0 while rows are computed per call).
   size_t usable_table_rows() const { return use_table_ ? table_rows_ : 0; }
   // The table row of position p (0 <= p < usable_table_rows()).
@@ -87,6 +89,7 @@ class CosSinCache {
   size_t table_rows_ = 0;
   size_t table_capacity_rows_ = 0;
   bool use_table_ = true;
+  uint64_t generation_ = 0;
 
   float* scratch_ = nullptr;  // kBlockTokens rows
   float* recent_ = nullptr;   // kRecentRows rows, for out-of-table single tokens (decode)

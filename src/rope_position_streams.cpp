@@ -38,7 +38,10 @@ std::vector<int> stream_of_pairs(const RopeConfig& c, int rotary_dim) {
   return s;
 }
 
-PositionStreams::~PositionStreams() { std::free(mixed_); }
+PositionStreams::~PositionStreams() {
+  std::free(mixed_);
+  std::free(memo_.rows);
+}
 
 Status PositionStreams::init(const RopeConfig& c, int rotary_dim) {
   streams_ = position_streams(c);
@@ -69,13 +72,71 @@ Status PositionStreams::init(const RopeConfig& c, int rotary_dim) {
 }
 
 size_t PositionStreams::bytes() const {
-  return mixed_ == nullptr ? 0 : CosSinCache::kBlockTokens * row_floats_ * sizeof(float);
+  if (mixed_ == nullptr) return 0;
+  return (CosSinCache::kBlockTokens + memo_.capacity_rows) * row_floats_ * sizeof(float) +
+         (memo_.positions.capacity() + memo_.slot.capacity()) * sizeof(int32_t);
 }
 
-Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, size_t stride, size_t count,
+void PositionStreams::begin_call(CosSinCache& cache, const int32_t* positions, size_t tokens) {
+  memo_use_ = MemoUse::kNone;
+  if (streams_ <= 1 || positions == nullptr || tokens == 0) return;
+  const size_t n = static_cast<size_t>(streams_) * tokens;
+  if (memo_.complete && memo_.cache == &cache && memo_.generation == cache.generation() && memo_.tokens == tokens &&
+      std::memcmp(memo_.positions.data(), positions, n * sizeof(int32_t)) == 0) {
+    memo_use_ = MemoUse::kHit;
+    return;
+  }
+  // Kept only when every position has a table row (then text tokens need no copy, and a
+  // later call's table growth moves nothing kept) and the rows fit kMemoBytes.
+  int64_t lowest = 0, max_pos = -1, min_pos = std::numeric_limits<int64_t>::max();
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t p = positions[i];
+    if (p > max_pos) max_pos = p;
+    if (p < lowest) lowest = p;
+    if (p >= 0 && p < min_pos) min_pos = p;
+  }
+  memo_.complete = false;
+  if (tokens * row_floats_ * sizeof(float) > kMemoBytes) return;
+  cache.reserve(min_pos, max_pos);
+  if (lowest < 0 || max_pos >= static_cast<int64_t>(cache.usable_table_rows())) return;
+  if (memo_.capacity_rows < tokens) {
+    // Grown to the largest call seen (bounded by kMemoBytes); a failure only means no memo.
+    float* grown = alloc_aligned_floats(tokens * row_floats_);
+    if (grown == nullptr) return;
+    std::free(memo_.rows);
+    memo_.rows = grown;
+    memo_.capacity_rows = tokens;
+  }
+#if defined(__cpp_exceptions)
+  try {
+#endif
+    memo_.positions.assign(positions, positions + n);
+    memo_.slot.assign(tokens, -1);
+#if defined(__cpp_exceptions)
+  } catch (...) {
+    return;
+  }
+#endif
+  memo_.cache = &cache;
+  memo_.generation = cache.generation();
+  memo_.tokens = tokens;
+  memo_.used_rows = 0;
+  memo_use_ = MemoUse::kBuild;
+}
+
+Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* base, size_t stride, size_t t0, size_t count,
                                  const float* const** rows) {
+  const int32_t* positions = base == nullptr ? nullptr : base + t0;
   if (streams_ <= 1 || positions == nullptr) return cache.rows_for(positions, 0, count, rows);
   if (count > CosSinCache::kBlockTokens) return Status::kSizeOverflow;
+  if (memo_use_ == MemoUse::kHit && memo_.tokens == stride) {
+    for (size_t t = 0; t < count; ++t) {
+      const int32_t slot = memo_.slot[t0 + t];
+      ptrs_[t] = slot >= 0 ? memo_.rows + static_cast<size_t>(slot) * row_floats_ : cache.table_row(positions[t]);
+    }
+    *rows = ptrs_;
+    return Status::kOk;
+  }
   // Which tokens have streams that differ (image and video tokens), and the positions the
   // block needs from the table.
   bool any_mixed = false;
@@ -95,12 +156,18 @@ Status PositionStreams::rows_for(CosSinCache& cache, const int32_t* positions, s
     is_mixed_[t] = mixed;
     any_mixed |= mixed;
   }
-  if (!any_mixed) return cache.rows_for(positions, 0, count, rows);
+  if (!any_mixed) {
+    if (memo_use_ == MemoUse::kBuild && t0 + count == stride) memo_.complete = true;  // slots stay -1
+    return cache.rows_for(positions, 0, count, rows);
+  }
   // Grow the table once for every stream: the lookups below must not move it.
   cache.reserve(min_pos, max_pos);
   if (lowest >= 0 && max_pos < static_cast<int64_t>(cache.usable_table_rows())) {
-    gather_from_table(cache, positions, stride, count);
+    const bool keep = memo_use_ == MemoUse::kBuild && memo_.tokens == stride;
+    gather_from_table(cache, positions, stride, count, keep ? t0 : SIZE_MAX);
+    if (keep && t0 + count == stride) memo_.complete = true;
   } else {
+    memo_use_ = MemoUse::kNone;
     const Status st = gather_by_lookup(cache, positions, stride, count);
     if (st != Status::kOk) return st;
   }
@@ -120,7 +187,7 @@ inline void copy_run(float* __restrict row, const float* __restrict src, size_t 
 }  // namespace
 
 void PositionStreams::gather_from_table(const CosSinCache& cache, const int32_t* positions, size_t stride,
-                                        size_t count) {
+                                        size_t count, size_t memo_t0) {
   const size_t p = static_cast<size_t>(pairs_);
   const size_t vec_pairs = p & ~size_t{3};
   const float* src[kMaxStreams] = {};
@@ -129,7 +196,14 @@ void PositionStreams::gather_from_table(const CosSinCache& cache, const int32_t*
       ptrs_[t] = cache.table_row(positions[t]);
       continue;
     }
-    float* row = mixed_ + t * row_floats_;
+    float* row;
+    if (memo_t0 != SIZE_MAX) {
+      // Built straight into the kept rows.
+      memo_.slot[memo_t0 + t] = static_cast<int32_t>(memo_.used_rows);
+      row = memo_.rows + memo_.used_rows++ * row_floats_;
+    } else {
+      row = mixed_ + t * row_floats_;
+    }
     for (int k = 0; k < streams_; ++k) src[k] = cache.table_row(positions[static_cast<size_t>(k) * stride + t]);
     if (contiguous_) {
       // Chunked and vision sections: one run per stream, copied whole (vectorised loops).

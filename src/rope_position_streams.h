@@ -39,10 +39,20 @@ class PositionStreams {
   // Streams a call's positions hold (1 without mrope).
   int streams() const { return streams_; }
 
-  // Row pointers for `count` (<= CosSinCache::kBlockTokens) tokens whose stream k position
-  // is positions[k * stride + t]. Valid until the next call on this object or the cache.
-  Status rows_for(CosSinCache& cache, const int32_t* positions, size_t stride, size_t count,
+  // Announces a call of `tokens` tokens at `positions` (streams x tokens, stream-major), before
+  // its blocks. A call with the same positions and frequencies as the last one (every layer
+  // of a prefill: Hugging Face computes cos/sin once per forward pass) reuses the mixed rows
+  // it built; otherwise they are built and kept (up to kMemoBytes).
+  void begin_call(CosSinCache& cache, const int32_t* positions, size_t tokens);
+
+  // Row pointers for tokens t0 .. t0+count-1 (count <= CosSinCache::kBlockTokens) of the call
+  // whose stream k position of token t is positions[k * stride + t]. Valid until the next
+  // call on this object or the cache.
+  Status rows_for(CosSinCache& cache, const int32_t* positions, size_t stride, size_t t0, size_t count,
                   const float* const** rows);
+
+  // Most bytes of mixed rows kept between calls (4 MiB: 8192 rows at rotaryDim 128).
+  static constexpr size_t kMemoBytes = 4u << 20;
 
   size_t bytes() const;
 
@@ -54,9 +64,25 @@ class PositionStreams {
 
   // Mixed rows when every position of the block has a table row: gathered straight from
   // the table (no lookups, nothing copied for unmixed tokens).
-  void gather_from_table(const CosSinCache& cache, const int32_t* positions, size_t stride, size_t count);
+  // memo_t0: the block's first token when its rows are kept for later calls (else SIZE_MAX).
+  void gather_from_table(const CosSinCache& cache, const int32_t* positions, size_t stride, size_t count,
+                         size_t memo_t0);
   // Otherwise (positions past the cache bound, negative, or no table): lookups per stream.
   Status gather_by_lookup(CosSinCache& cache, const int32_t* positions, size_t stride, size_t count);
+
+  // The mixed rows of the last call, for a call with the same positions and frequencies.
+  struct Memo {
+    const CosSinCache* cache = nullptr;
+    uint64_t generation = 0;
+    size_t tokens = 0;
+    bool complete = false;       // every block of the call was built
+    std::vector<int32_t> positions;
+    std::vector<int32_t> slot;   // per token: its row in rows, or -1 (streams equal: the table row)
+    float* rows = nullptr;
+    size_t capacity_rows = 0;
+    size_t used_rows = 0;
+  } memo_;
+  enum class MemoUse { kNone, kHit, kBuild } memo_use_ = MemoUse::kNone;
 
   int streams_ = 1;
   int pairs_ = 0;

@@ -11,6 +11,8 @@ import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, isSixteenBit, re
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+// Position lists up to this many entries take apply's inline path (decode steps).
+const INLINE_LIST_MAX = 1024;
 const ORDERS = ['token-major', 'head-major'];
 const APPLY_KEYS = ['numHeads', 'positions', 'order', 'inverse', 'seqLen', ...VIEW_KEYS];
 const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads', ...K_VIEW_KEYS];
@@ -263,8 +265,11 @@ export class Rope {
     // intermediate objects: it is made once per layer per token, and the general path
     // costs about 30 ns more per call. Anything else, including every invalid value, takes
     // the general path, which reports it.
+    // A short Int32Array of positions (a decode step with explicit, e.g. M-RoPE, positions).
+    const list = positions instanceof Int32Array && positions.length > 0 && positions.length <= INLINE_LIST_MAX &&
+      positions.buffer !== this.#lib._heapBuffer();
     if (order === undefined && inverse === undefined && seqLen === undefined && isHeadCount(numHeads) &&
-        isStartOrNone(positions)) {
+        (list || isStartOrNone(positions))) {
       // A RopeBuffer or a checked view of one (used in place), or a small Float32Array to copy.
       let ptr = -1;
       let copied = false;
@@ -278,8 +283,21 @@ export class Rope {
       if (inWasm || copied) {
         const length = x.length;
         const tokens = this.#tokens(length, numHeads, 'x', 'options.numHeads');
+        if (list && inWasm && positions.length === this.#streams * tokens) {
+          const m = this.#m;
+          const posPtr = this.#lib._scratch(4 * positions.length, 'apply');
+          // Element by element: cheaper than a typed-array set for a handful of positions.
+          const heap = m.HEAP32;
+          for (let i = 0, at = posPtr >>> 2; i < positions.length; i++) heap[at + i] = positions[i];
+          const status = m._rope_wasm_apply(this.#handle, ptr, length, numHeads, 0, posPtr, 0, 0, 0);
+          if (status !== 0) throwStatus(status, 'apply');
+          let max = -1;
+          for (let i = 0; i < positions.length; i++) if (positions[i] > max) max = positions[i];
+          this.#seqLenInForce = Math.max(1, max + 1);
+          return;
+        }
         const start = positions === undefined ? 0 : positions;
-        if (startFits(start, tokens)) {
+        if (!list && startFits(start, tokens)) {
           if (tokens === 0) return;
           const m = this.#m;
           const at = inWasm ? ptr : this.#lib._scratch(4 * length, 'apply');

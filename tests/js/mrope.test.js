@@ -142,6 +142,31 @@ describe.each(BUILDS)('M-RoPE on the %s build', (build) => {
     plain.dispose();
   });
 
+  it('a decode step with explicit stream positions (the inline path) equals the general path; repeated prefills reuse nothing stale', () => {
+    const rope = lib.createRope({ headDim: 128, base: 1e6, mrope: { section: [16, 24, 24] } });
+    const buf = lib.alloc(28 * 128);
+    const x0 = randomFloats(buf.length, 21);
+    buf.view().set(x0);
+    rope.apply(buf, { numHeads: 28, positions: Int32Array.from([900, 40, 41]) });
+    const viaGeneral = x0.slice();
+    rope.apply(viaGeneral, { numHeads: 28, positions: [[900], [40], [41]] });
+    expect(Array.from(buf.view())).toEqual(Array.from(viaGeneral));
+    expectRopeError(() => rope.apply(buf, { numHeads: 28, positions: Int32Array.from([1, 2]) }), 'POSITION_INVALID', 'options.positions');
+    // The same prompt twice, then with one position changed: each as a fresh rope gives it.
+    const { positions } = mropePositions([{ text: 3 }, { image: [1, 8, 8] }, { text: 2 }], { model: 'qwen2-vl' });
+    const tokens = positions.length / 3;
+    const p0 = randomFloats(tokens * 4 * 128, 22);
+    const once = (r, pos) => { const b = lib.alloc(p0.length); b.view().set(p0); r.apply(b, { numHeads: 4, positions: pos }); const out = b.view().slice(); b.dispose(); return Array.from(out); };
+    const fresh = (pos) => { const r = lib.createRope({ headDim: 128, base: 1e6, mrope: { section: [16, 24, 24] } }); const out = once(r, pos); r.dispose(); return out; };
+    const a = once(rope, positions);
+    expect(once(rope, positions)).toEqual(a);
+    const changed = positions.slice();
+    changed[tokens + 5] += 1;
+    expect(once(rope, changed)).toEqual(fresh(changed));
+    buf.dispose();
+    rope.dispose();
+  });
+
   it('applyQK on a prefill (copied in chunks) and a decode step, as a Qwen2-VL runtime would', () => {
     const rope = lib.createRope({ headDim: 128, base: 1e6, mrope: { section: [16, 24, 24] }, numHeads: 28, numKvHeads: 4 });
     const { positions, nextPosition } = mropePositions([{ text: 5 }, { image: [1, 44, 44] }, { text: 9 }], { model: 'qwen2-vl' });

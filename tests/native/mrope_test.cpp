@@ -342,3 +342,49 @@ TEST(Llama3, EqualLowAndHighFactorsAreValid) {
   EXPECT_EQ(kept, 35);
   EXPECT_EQ(divided, 29);
 }
+
+// The mixed rows a call builds are kept for the next call with the same positions and
+// frequencies (every layer of a prefill); any change (a position, the table moving, the
+// frequencies) must give what a fresh rope gives, bit for bit.
+TEST(Mrope, RowsKeptBetweenCallsAreNeverStale) {
+  RopeConfig c = mrope_config(128, 128, 1e6, Layout::kHalf, MropeMode::kChunked, {16, 24, 24});
+  c.scaling.type = ScalingType::kLongrope;
+  c.scaling.original_max_position_embeddings = 4096;
+  c.scaling.factor = 4;
+  for (int i = 0; i < 64; ++i) {
+    c.scaling.short_factor.push_back(1.0 + i / 64.0);
+    c.scaling.long_factor.push_back(1.0 + i / 8.0);
+  }
+  Handle r(c);
+  const int tokens = 600, heads = 2;
+  std::vector<int32_t> pos = prompt_positions(tokens, 3, 7);
+  const std::vector<float> x0 = random_floats(static_cast<size_t>(tokens) * heads * 128, 11);
+  auto run = [&](Rope* rope, const std::vector<int32_t>& p, double seq_len) {
+    std::vector<float> x = x0;
+    ApplyParams a;
+    a.num_heads = heads;
+    a.positions = p.data();
+    a.seq_len = seq_len;
+    EXPECT_EQ(rope_apply(rope, x.data(), x.size(), a), Status::kOk);
+    return x;
+  };
+  auto fresh = [&](const std::vector<int32_t>& p, double seq_len) {
+    Handle f(c);
+    return run(f.r, p, seq_len);
+  };
+  const auto first = run(r.r, pos, 0);
+  EXPECT_EQ(run(r.r, pos, 0), first);                // kept rows, same bits
+  EXPECT_EQ(first, fresh(pos, 0));
+  pos[static_cast<size_t>(tokens) + 150] += 3;      // one image token's h position
+  EXPECT_EQ(run(r.r, pos, 0), fresh(pos, 0));
+  // A call far out grows the table (it moves); the kept rows' text tokens follow it.
+  std::vector<float> d = random_floats(128, 3);
+  ApplyParams step;
+  step.num_heads = 1;
+  step.start = 3000;
+  ASSERT_EQ(rope_apply(r.r, d.data(), d.size(), step), Status::kOk);
+  EXPECT_EQ(run(r.r, pos, 0), fresh(pos, 0));
+  // The other longrope regime (long factors), then back: never the other regime's rows.
+  EXPECT_EQ(run(r.r, pos, 9000), fresh(pos, 9000));
+  EXPECT_EQ(run(r.r, pos, 0), fresh(pos, 0));
+}
