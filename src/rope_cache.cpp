@@ -172,10 +172,17 @@ Status CosSinCache::rows_for(const int32_t* positions, int64_t start, size_t cou
       row_ptrs_[t] = row;
     }
   } else if (outside > 0) {
-    // Fill the scratch run by run, so consecutive positions use the cheap recurrence.
+    // Fill the scratch run by run, so consecutive positions use the cheap recurrence; a
+    // token at the same position as the one before shares its row (a shift by one offset
+    // for every token, a batch of sequences at one position).
     size_t t = 0;
     while (t < count) {
       if (row_ptrs_[t] != nullptr) {
+        ++t;
+        continue;
+      }
+      if (t > 0 && pos_of(t) == pos_of(t - 1)) {
+        row_ptrs_[t] = row_ptrs_[t - 1];
         ++t;
         continue;
       }
