@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <utility>
@@ -308,6 +309,33 @@ size_t rope_cache_bytes(const Rope* r) {
   return bytes;
 }
 size_t rope_cache_rows(const Rope* r) { return r->now().cache.table_rows(); }
+
+Status rope_cos_sin(Rope* r, int64_t start, size_t count, double seq_len, float* cos_out, float* sin_out) {
+  if (r == nullptr) return Status::kNullPointer;
+  if (count == 0) return Status::kOk;
+  if (cos_out == nullptr || sin_out == nullptr) return Status::kNullPointer;
+  const size_t pairs = static_cast<size_t>(r->rotary_dim / 2);
+  if (count > std::numeric_limits<size_t>::max() / (pairs * sizeof(float))) return Status::kSizeOverflow;
+  if (start < std::numeric_limits<int32_t>::min() || start > std::numeric_limits<int32_t>::max() ||
+      start + static_cast<int64_t>(count > 0x7fffffff ? 0x7fffffff : count) - 1 > std::numeric_limits<int32_t>::max())
+    return Status::kPositionInvalid;
+  if (!(seq_len <= 0) && !std::isfinite(seq_len)) return Status::kSeqLenInvalid;
+  if (std::isnan(seq_len)) return Status::kSeqLenInvalid;
+  const double len = seq_len > 0 ? seq_len : static_cast<double>(start + static_cast<int64_t>(count));
+  Status st = update_frequencies(r, len < 1 ? 1 : len);
+  if (st != Status::kOk) return st;
+  for (size_t t0 = 0; t0 < count; t0 += CosSinCache::kBlockTokens) {
+    const size_t n = std::min(CosSinCache::kBlockTokens, count - t0);
+    const float* const* rows = nullptr;
+    st = r->now().cache.rows_for(nullptr, start + static_cast<int64_t>(t0), n, &rows);
+    if (st != Status::kOk) return st;
+    for (size_t t = 0; t < n; ++t) {
+      std::memcpy(cos_out + (t0 + t) * pairs, rows[t], pairs * sizeof(float));
+      std::memcpy(sin_out + (t0 + t) * pairs, rows[t] + pairs, pairs * sizeof(float));
+    }
+  }
+  return Status::kOk;
+}
 
 Status rope_set_seq_len(Rope* r, double seq_len) {
   if (r == nullptr) return Status::kNullPointer;

@@ -89,6 +89,12 @@ size_t rope_cache_bytes(const Rope* rope);
 size_t rope_cache_rows(const Rope* rope);
 // Brings the frequencies to those of `seq_len` (dynamic and longrope change with it).
 Status rope_set_seq_len(Rope* rope, double seq_len);
+// The cos/sin table (attention factor included) of positions start .. start+count-1 under
+// the frequencies of seq_len (<= 0: start + count): cos_out and sin_out get count rows of
+// rotaryDim/2 floats each, the very float32 rows every apply uses (onnxruntime's
+// cos_cache/sin_cache). Positions must stay within int32.
+Status rope_cos_sin(Rope* rope, int64_t start, size_t count, double seq_len, float* cos_out, float* sin_out);
+
 // Per-pair introspection at a sequence length; out has rotaryDim/2 entries.
 Status rope_pair_info(const Rope* rope, double seq_len, PairInfo* out, double* attention_factor);
 

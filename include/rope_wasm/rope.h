@@ -307,6 +307,13 @@ rope_status rope_shift(rope_t* rope, void* k, size_t length, const rope_tensor_v
                        const int32_t* from_positions, int64_t from_start, const int32_t* to_positions,
                        int64_t to_start, double seq_len);
 
+/* The cos/sin tables of positions start .. start+count-1 (attention factor included) under
+ * the frequencies of seq_len (0 = start + count): cos_out and sin_out each get count rows of
+ * rotary_dim/2 floats, the float32 rows every apply uses: onnxruntime RotaryEmbedding's
+ * cos_cache / sin_cache (the JS package's rope.cosSinCache). */
+rope_status rope_cos_sin_cache(rope_t* rope, int64_t start, size_t count, double seq_len, float* cos_out,
+                               float* sin_out);
+
 /* Tokens a token-major tensor of `length` floats with num_heads heads holds. */
 rope_status rope_token_count(const rope_t* rope, size_t length, int32_t num_heads, size_t* tokens);
 

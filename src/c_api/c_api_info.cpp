@@ -143,3 +143,10 @@ extern "C" rope_status rope_stream_pass(float* x, size_t length, float a, float 
   rope::stream_axpb(x, length, a, b);
   return ROPE_OK;
 }
+
+extern "C" rope_status rope_cos_sin_cache(rope_t* rope, int64_t start, size_t count, double seq_len, float* cos_out,
+                                          float* sin_out) {
+  if (rope == nullptr) return ROPE_NULL_POINTER;
+  if (seq_len < 0) return ROPE_SEQ_LEN_INVALID;
+  return from_core(rope::rope_cos_sin(core(rope), start, count, seq_len, cos_out, sin_out));
+}

@@ -674,3 +674,36 @@ TEST(CApi, ShiftMovesEveryTokenBySameOffsetFromStarts) {
   for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], direct[i], 1e-6) << i;
   rope_destroy(r);
 }
+
+TEST(CApi, CosSinCacheIsTheRowsEveryApplyUses) {
+  rope_config c;
+  rope_config_init(&c);
+  c.head_dim = 64;
+  c.rotary_dim = 48;
+  c.layout = ROPE_LAYOUT_HALF;
+  c.scaling_type = ROPE_SCALING_YARN;
+  c.factor = 4;
+  c.original_max_position_embeddings = 256;
+  rope_t* r = nullptr;
+  ASSERT_EQ(rope_create(&c, &r), ROPE_OK);
+  const size_t count = 600, pairs = 24;
+  std::vector<float> cs(count * pairs), sn(count * pairs);
+  ASSERT_EQ(rope_cos_sin_cache(r, 0, count, 0, cs.data(), sn.data()), ROPE_OK);
+  // Rotating (1, 0) in every pair at position t gives (cos, sin) times the factor exactly.
+  std::vector<float> x(count * 64, 0.0f);
+  for (size_t t = 0; t < count; ++t)
+    for (size_t i = 0; i < pairs; ++i) x[t * 64 + i] = 1.0f;
+  rope_apply_params p = params(1);
+  p.seq_len = static_cast<double>(count);
+  ASSERT_EQ(rope_apply(r, x.data(), x.size(), &p), ROPE_OK);
+  for (size_t t = 0; t < count; ++t)
+    for (size_t i = 0; i < pairs; ++i) {
+      ASSERT_EQ(cs[t * pairs + i], x[t * 64 + i]) << t << " " << i;
+      ASSERT_EQ(sn[t * pairs + i], x[t * 64 + i + pairs]) << t << " " << i;
+    }
+  EXPECT_EQ(rope_cos_sin_cache(r, 0, count, 0, nullptr, sn.data()), ROPE_NULL_POINTER);
+  EXPECT_EQ(rope_cos_sin_cache(r, 2147483647, 2, 0, cs.data(), sn.data()), ROPE_POSITION_INVALID);
+  EXPECT_EQ(rope_cos_sin_cache(r, 0, 1, -1, cs.data(), sn.data()), ROPE_SEQ_LEN_INVALID);
+  EXPECT_EQ(rope_cos_sin_cache(nullptr, 0, 1, 0, cs.data(), sn.data()), ROPE_NULL_POINTER);
+  rope_destroy(r);
+}
