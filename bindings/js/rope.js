@@ -7,7 +7,7 @@ import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.
 import { cosSinCache } from './cos-sin-cache.js';
 import { toGGML } from './ggml-export.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
-import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, isSixteenBit, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
+import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, callCore, checkDisjoint, isSixteenBit, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -487,6 +487,30 @@ export class Rope {
     this.#check('applyQKV');
     checkObject(options, 'options');
     checkKeys(options, APPLY_QKV_KEYS, 'options');
+    // The decode call (a float32 RopeBuffer, token-major, a start position, head counts and
+    // nothing else) checked inline: one core call, no intermediate objects beyond two views.
+    const h = options.numHeads ?? this.#cfg.numHeads ?? undefined;
+    const kh = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
+    const p = options.positions;
+    if (qkv instanceof RopeBuffer && qkv.dtype === 'float32' && isHeadCount(h) && isHeadCount(kh) && isStartOrNone(p) &&
+        options.order === undefined && options.inverse === undefined && options.seqLen === undefined && options.dtype === undefined &&
+        options.offset === undefined && options.tokenStride === undefined && options.headStride === undefined &&
+        options.batchStride === undefined && options.numTokens === undefined && options.batch === undefined) {
+      const d = this.#cfg.headDim;
+      const row = (h + 2 * kh) * d;
+      const tokens = qkv.length / row;
+      const start = p === undefined ? 0 : p;
+      if (Number.isInteger(tokens) && tokens > 0 && startFits(start, tokens)) {
+        const ptr = RopeBuffer._addressIn(qkv, this.#lib, 'qkv');
+        const qv = { dtype: 'float32', heads: h, order: 0, offset: 0, ts: row, hs: d, bs: tokens * row, tokens, batch: 1 };
+        const kv = { dtype: 'float32', heads: kh, order: 0, offset: h * d, ts: row, hs: d, bs: tokens * row, tokens, batch: 1 };
+        const scratch = this.#lib._scratch(256, 'applyQKV');
+        const status = callCore(this.#m, this.#handle, scratch, ptr, qkv.length, qv, ptr, qkv.length, kv, false, false, 0, start, 0, 0);
+        if (status !== 0) throwStatus(status, 'applyQKV');
+        this.#seqLenInForce = Math.max(1, start + tokens);
+        return;
+      }
+    }
     const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads ?? this.#cfg.numHeads ?? undefined, 'options.numHeads', 'applyQKV');
     const numKvHeads = this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', 'applyQKV');

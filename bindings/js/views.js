@@ -235,7 +235,7 @@ function writeView(a, o, ptr, length, v) {
 }
 
 // Writes the argument block at argPtr and calls the core once: q (and k when kPtr >= 0).
-function callCore(m, h, argPtr, qPtr, qLength, qv, kPtr, kLength, kv, inverse, relative, seqLen, start, posPtr, startsPtr) {
+export function callCore(m, h, argPtr, qPtr, qLength, qv, kPtr, kLength, kv, inverse, relative, seqLen, start, posPtr, startsPtr) {
   const buffer = m.HEAPU8.buffer;
   if (argView === null || argView.buffer !== buffer || argView.byteOffset !== argPtr) argView = new Float64Array(buffer, argPtr, ARG_DOUBLES);
   const a = argView;
