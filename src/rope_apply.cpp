@@ -166,7 +166,9 @@ KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t
   a.tokens = n;
   a.heads = static_cast<size_t>(heads);
   a.token_stride = s.token_stride;
-  a.head_stride = s.head_stride;
+  // One head: its stride never addresses anything (the kernels step past the last head, and
+  // a huge unused stride would overflow the pointer).
+  a.head_stride = heads == 1 ? 0 : s.head_stride;
   a.rotary_dim = r->rotary_dim;
   a.rows = rows;
   a.inverse = inverse;

@@ -54,6 +54,8 @@ struct ViewCall {
   // Rotate without the attention factor: moves vectors that already carry it (shift).
   bool relative = false;
   double seq_len = 0;  // <= 0: the largest position of the call + 1
+  // Use the frequencies in force, whatever seq_len says (a shift of keys rotated under them).
+  bool keep_frequencies = false;
 };
 
 // Rotates the vectors of a view of `length` elements at data, in place. Checks: the view

@@ -177,8 +177,10 @@ Status run(Rope* r, void* q, const Resolved& qv, void* k, const Resolved* kv, co
   double seq_len = 0;
   Status st = check_call(r, c, qv.tokens, qv.batch, &seq_len);
   if (st != Status::kOk) return st;
-  st = internal::update_frequencies(r, seq_len);
-  if (st != Status::kOk) return st;
+  if (!c.keep_frequencies) {
+    st = internal::update_frequencies(r, seq_len);
+    if (st != Status::kOk) return st;
+  }
   const size_t streams = static_cast<size_t>(r->streams.streams());
   for (size_t b = 0; b < qv.batch; ++b) {
     const int32_t* pos = c.positions ? c.positions + b * streams * qv.tokens : nullptr;

@@ -300,6 +300,13 @@ rope_status rope_apply_view(rope_t* rope, void* data, size_t length, const rope_
 rope_status rope_apply_qk_view(rope_t* rope, void* q, size_t q_length, const rope_tensor_view* q_view, void* k,
                                size_t k_length, const rope_tensor_view* k_view, const rope_view_call* call);
 
+/* q and k of one fused buffer [tokens, (num_heads + 2*num_kv_heads) * head_dim] (token-major:
+ * q heads, then k heads, then v heads per token; head-major: [heads, tokens, head_dim] with
+ * the same head order), rotated in place; v untouched. `fused` describes the whole buffer:
+ * fused->heads is num_heads (q's), its strides default to the dense layout of all heads. */
+rope_status rope_apply_qkv(rope_t* rope, void* qkv, size_t length, const rope_tensor_view* fused, int32_t num_kv_heads,
+                           const rope_view_call* call);
+
 /* Moves keys rotated at from_positions to to_positions (tokens of them each, or NULL for
  * from_start.. / to_start..), in place: as if rotated at the new positions, the attention
  * factor applied once. Both sides use one seq_len (0 = the one in force). */

@@ -57,8 +57,10 @@ RopeConfig to_core(const ::rope_config& c) {
   for (int k = 0; k < kMaxStreams; ++k) r.mrope.sections[k] = c.mrope_sections[k];
   if (c.freq_factors != nullptr) {
     // A count that cannot be rotary_dim/2 is kept as a wrong-length marker (the core refuses it).
+    // A count too large to copy stands in as one entry more than any rotary_dim/2 can be
+    // right for this config, so the core refuses it (FREQ_FACTORS_INVALID).
     if (c.freq_factor_count <= kMaxFactorCount) r.freq_factors.assign(c.freq_factors, c.freq_factors + c.freq_factor_count);
-    else r.freq_factors.assign(1, 1.0);
+    else r.freq_factors.assign(static_cast<size_t>((c.rotary_dim > 0 ? c.rotary_dim : c.head_dim) > 0 ? (c.rotary_dim > 0 ? c.rotary_dim : c.head_dim) / 2 : 0) + 1, 1.0);
   }
   return r;
 }

@@ -80,19 +80,26 @@ extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const ro
   if (overflows(k, length, view->dtype)) return ROPE_SIZE_OVERFLOW;
   rope::ViewCall c;
   c.relative = true;
-  c.seq_len = seq_len > 0 ? seq_len : 0;
   if (seq_len < 0 || seq_len != seq_len) return ROPE_SEQ_LEN_INVALID;
+  c.seq_len = seq_len;
+  c.keep_frequencies = seq_len == 0;  // "0 = the one in force": the keys carry those
   // Per-token deltas (to - from), every stream and sequence (two runs of consecutive
   // positions give one constant delta, which is not a run either): the view's tokens first.
   rope::TensorView v = to_core(*view);
   const int streams = rope::position_streams(rope::rope_config(core(rope)));
   size_t tokens = v.tokens;
   if (tokens == 0) {
-    const size_t per = static_cast<size_t>(v.heads > 0 ? v.heads : 1) * static_cast<size_t>(rope::rope_config(core(rope)).head_dim) * v.batch;
+    size_t per = 0;
+    const size_t heads = static_cast<size_t>(v.heads > 0 ? v.heads : 1);
+    if (__builtin_mul_overflow(heads, static_cast<size_t>(rope::rope_config(core(rope)).head_dim), &per) ||
+        __builtin_mul_overflow(per, v.batch, &per))
+      return ROPE_SIZE_OVERFLOW;
     if (per == 0 || length < v.offset) return ROPE_LENGTH_INVALID;
     tokens = (length - v.offset) / per;
   }
-  const size_t n = v.batch * static_cast<size_t>(streams) * tokens;
+  size_t n = 0;
+  if (__builtin_mul_overflow(v.batch, static_cast<size_t>(streams), &n) || __builtin_mul_overflow(n, tokens, &n))
+    return ROPE_SIZE_OVERFLOW;
   std::vector<int32_t> delta;
 #if defined(__cpp_exceptions)
   try {
@@ -104,13 +111,54 @@ extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const ro
   delta.resize(n);
 #endif
   for (size_t i = 0; i < n; ++i) {
-    const size_t t = i % tokens;
-    const int64_t from = from_positions ? from_positions[i] : from_start + static_cast<int64_t>(t);
-    const int64_t to = to_positions ? to_positions[i] : to_start + static_cast<int64_t>(t);
-    const int64_t d = to - from;
+    const int64_t t = static_cast<int64_t>(i % tokens);
+    int64_t from = 0, to = 0, d = 0;
+    if (from_positions) from = from_positions[i];
+    else if (__builtin_add_overflow(from_start, t, &from)) return ROPE_POSITION_INVALID;
+    if (to_positions) to = to_positions[i];
+    else if (__builtin_add_overflow(to_start, t, &to)) return ROPE_POSITION_INVALID;
+    if (__builtin_sub_overflow(to, from, &d)) return ROPE_POSITION_INVALID;
     if (d < std::numeric_limits<int32_t>::min() || d > std::numeric_limits<int32_t>::max()) return ROPE_POSITION_INVALID;
     delta[i] = static_cast<int32_t>(d);
   }
   c.positions = delta.data();
   return from_core(rope::rope_apply_view(core(rope), k, length, v, c));
+}
+
+extern "C" rope_status rope_apply_qkv(rope_t* rope, void* qkv, size_t length, const rope_tensor_view* fused,
+                                      int32_t num_kv_heads, const rope_view_call* call) {
+  if (rope == nullptr || fused == nullptr || call == nullptr) return ROPE_NULL_POINTER;
+  rope_status st = check_struct_size(fused);
+  if (st == ROPE_OK) st = check_struct_size(call);
+  if (st != ROPE_OK) return st;
+  if (fused->heads <= 0 || num_kv_heads <= 0) return ROPE_NUM_HEADS_INVALID;
+  if (overflows(qkv, length, fused->dtype)) return ROPE_SIZE_OVERFLOW;
+  // The whole buffer's layout (all heads), then q = its first num_heads heads and k the
+  // next num_kv_heads, with the same strides.
+  const size_t d = static_cast<size_t>(rope::rope_config(core(rope)).head_dim);
+  const size_t all = static_cast<size_t>(fused->heads) + 2 * static_cast<size_t>(num_kv_heads);
+  const size_t batch = fused->batch == 0 ? 1 : fused->batch;
+  size_t tokens = fused->tokens;
+  const bool strided = fused->token_stride || fused->head_stride || fused->batch_stride;
+  if (tokens == 0) {
+    if (strided) return ROPE_LENGTH_INVALID;
+    const size_t per = all * d * batch;
+    if (length < fused->offset || (length - fused->offset) % per != 0) return ROPE_LENGTH_INVALID;
+    tokens = (length - fused->offset) / per;
+  }
+  rope::TensorView q = to_core(*fused);
+  q.tokens = tokens;
+  if (q.order == rope::Order::kTokenMajor) {
+    q.head_stride = q.head_stride ? q.head_stride : d;
+    q.token_stride = q.token_stride ? q.token_stride : all * q.head_stride;
+    q.batch_stride = q.batch_stride ? q.batch_stride : tokens * q.token_stride;
+  } else {
+    q.token_stride = q.token_stride ? q.token_stride : d;
+    q.head_stride = q.head_stride ? q.head_stride : tokens * q.token_stride;
+    q.batch_stride = q.batch_stride ? q.batch_stride : all * q.head_stride;
+  }
+  rope::TensorView k = q;
+  k.heads = num_kv_heads;
+  k.offset = q.offset + static_cast<size_t>(fused->heads) * q.head_stride;
+  return from_core(rope::rope_apply_qk_view(core(rope), qkv, length, q, qkv, length, k, to_core(*call)));
 }

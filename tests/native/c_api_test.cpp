@@ -707,3 +707,38 @@ TEST(CApi, CosSinCacheIsTheRowsEveryApplyUses) {
   EXPECT_EQ(rope_cos_sin_cache(nullptr, 0, 1, 0, cs.data(), sn.data()), ROPE_NULL_POINTER);
   rope_destroy(r);
 }
+
+TEST(CApi, ApplyQkvEqualsApplyQkOnSeparateTensorsAndLeavesVAlone) {
+  rope_config c;
+  rope_config_init(&c);
+  c.head_dim = 32;
+  rope_t* r = nullptr;
+  ASSERT_EQ(rope_create(&c, &r), ROPE_OK);
+  const size_t hq = 4, hk = 2, d = 32, tokens = 7, row = (hq + 2 * hk) * d;
+  std::vector<float> qkv = random_floats(tokens * row, 12);
+  const std::vector<float> qkv0 = qkv;
+  std::vector<float> q(tokens * hq * d), k(tokens * hk * d);
+  for (size_t t = 0; t < tokens; ++t) {
+    std::memcpy(&q[t * hq * d], &qkv0[t * row], hq * d * 4);
+    std::memcpy(&k[t * hk * d], &qkv0[t * row + hq * d], hk * d * 4);
+  }
+  rope_apply_params p = params(static_cast<int>(hq));
+  p.num_kv_heads = static_cast<int32_t>(hk);
+  p.start = 9;
+  ASSERT_EQ(rope_apply_qk(r, q.data(), q.size(), k.data(), k.size(), &p), ROPE_OK);
+  rope_tensor_view v;
+  rope_tensor_view_init(&v);
+  v.heads = static_cast<int32_t>(hq);
+  rope_view_call call;
+  rope_view_call_init(&call);
+  call.start = 9;
+  ASSERT_EQ(rope_apply_qkv(r, qkv.data(), qkv.size(), &v, static_cast<int32_t>(hk), &call), ROPE_OK);
+  for (size_t t = 0; t < tokens; ++t) {
+    ASSERT_EQ(0, std::memcmp(&qkv[t * row], &q[t * hq * d], hq * d * 4));
+    ASSERT_EQ(0, std::memcmp(&qkv[t * row + hq * d], &k[t * hk * d], hk * d * 4));
+    ASSERT_EQ(0, std::memcmp(&qkv[t * row + (hq + hk) * d], &qkv0[t * row + (hq + hk) * d], hk * d * 4));
+  }
+  EXPECT_EQ(rope_apply_qkv(r, qkv.data(), qkv.size() - 1, &v, static_cast<int32_t>(hk), &call), ROPE_LENGTH_INVALID);
+  EXPECT_EQ(rope_apply_qkv(r, qkv.data(), qkv.size(), &v, 0, &call), ROPE_NUM_HEADS_INVALID);
+  rope_destroy(r);
+}
