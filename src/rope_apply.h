@@ -62,6 +62,10 @@ struct ViewCall {
 // lies inside [0, length) and its vectors do not overlap.
 Status rope_apply_view(Rope* rope, void* data, size_t length, const TensorView& x, const ViewCall& call);
 
+// Checks a view of `length` elements as rope_apply_view does (same statuses, same order) and
+// gives its tokens per sequence.
+Status rope_view_tokens(const Rope* rope, size_t length, const TensorView& x, size_t* tokens);
+
 // Rotates q and k (views of one buffer or of two) with the same tokens, positions and one
 // cos/sin lookup; refused (kAliasedTensors) when their vectors overlap.
 Status rope_apply_qk_view(Rope* rope, void* q, size_t q_length, const TensorView& qv, void* k, size_t k_length,

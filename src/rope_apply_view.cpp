@@ -238,6 +238,14 @@ bool overlap(const Rope* r, const void* q, const Resolved& a, const void* k, con
 
 }  // namespace
 
+Status rope_view_tokens(const Rope* r, size_t length, const TensorView& x, size_t* tokens) {
+  if (r == nullptr || tokens == nullptr) return Status::kNullPointer;
+  Resolved v;
+  const Status st = resolve(r, length, x, &v);
+  if (st == Status::kOk) *tokens = v.tokens;
+  return st;
+}
+
 Status rope_apply_view(Rope* r, void* data, size_t length, const TensorView& x, const ViewCall& c) {
   if (r == nullptr) return Status::kNullPointer;
   Resolved v;

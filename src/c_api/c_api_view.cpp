@@ -87,16 +87,11 @@ extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const ro
   // positions give one constant delta, which is not a run either): the view's tokens first.
   rope::TensorView v = to_core(*view);
   const int streams = rope::position_streams(rope::rope_config(core(rope)));
-  size_t tokens = v.tokens;
-  if (tokens == 0) {
-    size_t per = 0;
-    const size_t heads = static_cast<size_t>(v.heads > 0 ? v.heads : 1);
-    if (__builtin_mul_overflow(heads, static_cast<size_t>(rope::rope_config(core(rope)).head_dim), &per) ||
-        __builtin_mul_overflow(per, v.batch, &per))
-      return ROPE_SIZE_OVERFLOW;
-    if (per == 0 || length < v.offset) return ROPE_LENGTH_INVALID;
-    tokens = (length - v.offset) / per;
-  }
+  // The view checked as the core checks it (same statuses, same order), and its tokens.
+  size_t tokens = 0;
+  const rope::Status vs = rope::rope_view_tokens(core(rope), length, v, &tokens);
+  if (vs != rope::Status::kOk) return from_core(vs);
+  if (tokens == 0) return ROPE_OK;
   size_t n = 0;
   if (__builtin_mul_overflow(v.batch, static_cast<size_t>(streams), &n) || __builtin_mul_overflow(n, tokens, &n))
     return ROPE_SIZE_OVERFLOW;
