@@ -227,6 +227,10 @@ void rope_destroy(rope_t* rope);
  * (start .. start + tokens - 1 within int32), seq_len. All O(1) but the positions array,
  * which is read once for the default seq_len. */
 rope_status rope_apply(rope_t* rope, float* x, size_t length, const rope_apply_params* p);
+/* Allocation on the apply path: none, except that the first M-RoPE call with a position
+ * list allocates the buffer that keeps its mixed rows for the next call with the same
+ * positions (once per rope, grown to the largest such call up to 4 MiB; a failure only
+ * means the rows are rebuilt per call), and rope_shift with position lists (its offsets). */
 
 /* Rotates q (p->num_heads heads) and k (p->num_kv_heads heads) with the same tokens and
  * positions, looking each cos/sin row up once for both. q and k must not overlap
