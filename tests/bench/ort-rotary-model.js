@@ -5,35 +5,7 @@
 //   output:  output, same shape as input
 // Attributes: interleaved (0 half / 1 interleaved), num_heads.
 
-// --- a minimal protobuf writer: varints, length-delimited fields, fixed32 floats ---
-function varint(n) {
-  const out = [];
-  let v = BigInt(n);
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-const key = (field, wire) => varint((field << 3) | wire);
-const concat = (parts) => {
-  const n = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
-const int = (field, n) => Uint8Array.from([...key(field, 0), ...varint(n)]);
-const bytes = (field, b) => concat([Uint8Array.from([...key(field, 2), ...varint(b.length)]), b]);
-const str = (field, s) => bytes(field, new TextEncoder().encode(s));
-const msg = (field, parts) => bytes(field, concat(parts));
-const float32 = (field, f) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setFloat32(0, f, true);
-  return concat([Uint8Array.from(key(field, 5)), b]);
-};
+import { bytes, concat, float32, int, msg, str } from '../js/protobuf-writer.js';
 
 const FLOAT = 1;
 const INT64 = 7;

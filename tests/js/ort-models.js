@@ -1,6 +1,6 @@
 // One-node ONNX models for the onnxruntime interop tests, written as protobuf bytes in code
 // (no Python or onnx package), every tensor a graph input so one session serves any caches.
-// The same wire format as tests/bench/ort-rotary-model.js (the bench's model, left as it is);
+// The protobuf writer is shared with the bench (tests/js/protobuf-writer.js), and
 // this writer adds float16 / bfloat16 / int32 element types, empty optional inputs and a
 // choice of opset.
 //
@@ -8,34 +8,7 @@
 //   onnxRotaryModel:    ai.onnx RotaryEmbedding, opset 23 (X, cos_cache, sin_cache, position_ids)
 //   gqaModel:           com.microsoft GroupQueryAttention with do_rotary = 1
 
-function varint(n) {
-  const out = [];
-  let v = BigInt(n);
-  if (v < 0n) v += 1n << 64n; // int64 two's complement
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-const key = (field, wire) => varint((field << 3) | wire);
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-const int = (field, n) => Uint8Array.from([...key(field, 0), ...varint(n)]);
-const bytes = (field, b) => concat([Uint8Array.from([...key(field, 2), ...varint(b.length)]), b]);
-const str = (field, s) => bytes(field, new TextEncoder().encode(s));
-const msg = (field, parts) => bytes(field, concat(parts));
-function float32(field, f) {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setFloat32(0, f, true);
-  return concat([Uint8Array.from(key(field, 5)), b]);
-}
+import { concat, float32, int, msg, str } from './protobuf-writer.js';
 
 /** ONNX TensorProto.DataType codes, by onnxruntime-web's tensor type names. */
 export const ELEM = { float32: 1, int32: 6, int64: 7, float16: 10, bfloat16: 16 };
