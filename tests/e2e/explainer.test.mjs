@@ -245,7 +245,7 @@ describe('explainer page (laptop width)', () => {
       badge: el.querySelector('[data-badge]').textContent, caption: el.querySelector('figcaption').textContent,
       rows: el.querySelectorAll('[data-table] tbody tr').length, svgLabel: el.querySelector('[data-plot] svg')?.getAttribute('aria-label') ?? '',
     })));
-    assert.equal(figs.length, 35);
+    assert.equal(figs.length, 36);
     for (const f of figs.filter((x) => x.kind !== 'benchmark')) {
       assert.ok(f.rendered >= 1, `${f.id} rendered`);
       assert.ok(f.marks >= 5, `${f.id} has marks (${f.marks})`);
@@ -823,8 +823,13 @@ describe('explainer page (laptop width)', () => {
     await act(page, 'fig-cnorm', () => page.selectOption('#c-cfac', '1'));
     await check(1, 4, 64);
     assert.match(await caption(page, 'fig-cnorm'), /already carries the attention factor/);
+    // The ratio staircase: naive / exact = af^k for the keys shifted k times (here no scaling: 1).
+    for (const r of (await table(page, 'fig-cratio')).rows) close(Number(r['naive / exact (mean)']), 1, 1e-4, `ratio after ${r.shifts} shifts, no scaling`);
     await act(page, 'fig-cnorm', () => page.evaluate(() => window.ropeExplainer.setState({ cfac: 16, cshifts: 3, cdrop: 16 })));
     await check(16, 3, 16);
+    const ratio = (await table(page, 'fig-cratio')).rows;
+    assert.deepEqual(ratio.map((r) => Number(r.shifts)), [3, 2, 1, 0]);
+    for (const r of ratio) close(Number(r['naive / exact (mean)']), yarnAttentionFactor(16) ** Number(r.shifts), 1e-4, `ratio after ${r.shifts} shifts`);
   });
 
   it('the new sections keep the main thread free while the Worker computes (no long task over 100 ms)', async () => {

@@ -24,7 +24,7 @@ export function renderCache(d, s, width) {
   const out = {};
   const af = d.attentionFactor;
   const scaled = d.factor > 1 ? `yarn, factor ${d.factor} (attention factor ${fmt(af, 5)})` : 'no scaling (attention factor 1)';
-  const nkeys = ['exact: rope.shift', 'naive: apply(−drop)', 'expected naive: af^n'];
+  const nkeys = ['exact: rope.shift', 'naive: apply(−drop)', 'expected naive: afⁿ'];
   const rows = d.oldest.flatMap((o) => [
     { n: o.shifts, key: nkeys[0], value: o.exact },
     { n: o.shifts, key: nkeys[1], value: o.naive },
@@ -72,6 +72,26 @@ export function renderCache(d, s, width) {
       `The naive shift scales each score by af to the number of shifts its key went through (dotted lines separate the groups; up to ${fmt(d.naiveRatio, 4)}×), which sharpens the softmax: the largest attention weight is ${fmt(d.topWeight.naive, 3)} instead of ${fmt(d.topWeight.exact, 3)}.`,
     table: table(['slot', 'token', 'shifts', 'before', 'exact shift', 'naive shift', 'rebuilt at the slot'],
       d.scores.map((r) => [r.slot, r.token, r.shifts, r.before.toFixed(7), r.exact.toFixed(7), r.naive.toFixed(7), r.rebuilt.toFixed(7)])),
+  };
+  // The naive score over the exact one, per slot: a staircase af^k, k the key's shifts.
+  const ratios = d.scores.filter((r) => Math.abs(r.exact) > 0.05).map((r) => ({ slot: r.slot, shifts: r.shifts, ratio: r.naive / r.exact }));
+  const steps = [...new Set(d.scores.map((r) => r.shifts))].map((k) => ({ k, value: af ** k, x1: d.scores.find((r) => r.shifts === k).slot, x2: d.scores.findLast((r) => r.shifts === k).slot }));
+  out['fig-cratio'] = {
+    plots: [plotWithRoom({
+      width, height: 240, marginLeft: 56, marginRight: 16, style: style(width),
+      x: { label: 'cache slot →', domain: [0, d.slots - 1] },
+      y: { label: '↑ naive score / exact score', grid: true, domain: [0.9, Math.max(1.1, af ** d.shifts * 1.1)] },
+      marks: [
+        Plot.ruleY([1], { stroke: '#999' }),
+        Plot.ruleY(steps, { x1: 'x1', x2: 'x2', y: 'value', stroke: COLORS[2], strokeWidth: 6, strokeOpacity: 0.35 }),
+        Plot.dot(ratios, { x: 'slot', y: 'ratio', r: 1.8, fill: COLORS[1] }),
+      ],
+    }), legendSwatches(['af^k, k = shifts the key went through', 'naive / exact, per key'].map((k) => k.replace('af^k', 'afᵏ')), { offset: 0 })],
+    caption: `Per key, the naive shift's score over the exact one (keys whose exact score is under 0.05 in size left out): a staircase of powers of the attention factor ${fmt(af, 5)}, one step per shift the key went through (${steps.map((st) => `${st.k} shift${st.k === 1 ? '' : 's'}: slots ${st.x1}–${st.x2}`).join('; ')}).`,
+    table: table(['shifts', 'slots', 'af^k', 'naive / exact (mean)'], steps.map((st) => {
+      const rs = ratios.filter((r) => r.shifts === st.k);
+      return [st.k, `${st.x1}–${st.x2}`, st.value.toFixed(7), rs.length ? (rs.reduce((a, r) => a + r.ratio, 0) / rs.length).toFixed(7) : '—'];
+    })),
   };
   return out;
 }
