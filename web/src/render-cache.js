@@ -83,7 +83,7 @@ export function renderCache(d, s, width) {
       y: { label: '↑ naive score / exact score', grid: true, domain: [0.9, Math.max(1.1, af ** d.shifts * 1.1)] },
       marks: [
         Plot.ruleY([1], { stroke: '#999' }),
-        Plot.ruleY(steps, { x1: 'x1', x2: 'x2', y: 'value', stroke: COLORS[2], strokeWidth: 6, strokeOpacity: 0.35 }),
+        Plot.ruleY(steps, { x1: 'x1', x2: 'x2', y: 'value', stroke: COLORS[0], strokeWidth: 6, strokeOpacity: 0.4 }),
         Plot.dot(ratios, { x: 'slot', y: 'ratio', r: 1.8, fill: COLORS[1] }),
       ],
     }), legendSwatches(['af^k, k = shifts the key went through', 'naive / exact, per key'].map((k) => k.replace('af^k', 'afᵏ')), { offset: 0 })],
@@ -103,10 +103,9 @@ export function renderPrecision16(d, s, width) {
   const keys = Object.values(DNAMES);
   const rows = d.series.map((r) => ({ ...r, key: DNAMES[r.dtype], err: Math.max(r.error, 1e-10) }));
   const bounds = [[2 ** -11, `${pow2(-11)}: half an ulp of float16`], [2 ** -8, `${pow2(-8)}: half an ulp of bfloat16`]];
-  const boundMarks = [
-    Plot.ruleY(bounds.map((b) => b[0]), { stroke: '#888', strokeDasharray: '4,3' }),
-    Plot.text(bounds, { x: () => 1, y: (b) => b[0], text: (b) => b[1], textAnchor: 'start', dy: -6, dx: 2, fill: '#555', fontSize: font(width) - 1 }),
-  ];
+  // The float16 bound labelled below its line, the bfloat16 one above (they are 8× apart).
+  const boundLabels = (x0) => bounds.map((bd, i) => Plot.text([bd], { x: () => x0, y: (b) => b[0], text: (b) => b[1], textAnchor: 'start', dy: i === 0 ? 9 : -7, dx: 2, fill: '#555', fontSize: font(width) - 1 }));
+  const boundMarks = [Plot.ruleY(bounds.map((b) => b[0]), { stroke: '#888', strokeDasharray: '4,3' }), ...boundLabels(1)];
   out['fig-prec16'] = {
     plots: [plotWithRoom({
       width, height: 320, marginLeft: 56, marginRight: 16, style: style(width),
@@ -129,7 +128,7 @@ export function renderPrecision16(d, s, width) {
       x: { label: 'pair i →' },
       y: { type: 'log', label: `↑ error of pair at m = ${d.ppos.toLocaleString('en')}`, grid: true, domain: [1e-10, 1e-1], tickFormat: pow10 },
       marks: [
-        ...boundMarks.map((m, i) => (i === 0 ? m : Plot.text(bounds, { x: () => 0, y: (b) => b[0], text: (b) => b[1], textAnchor: 'start', dy: -6, fill: '#555', fontSize: font(width) - 1 }))),
+        boundMarks[0], ...boundLabels(0),
         ...keys.map((k, i) => Plot.dot(prow.filter((r) => r.key === k), { x: 'pair', y: 'err', symbol: SYMBOLS[i], stroke: COLORS[i], r: 3, strokeWidth: 1.4 })),
       ],
     }), legendSwatches(keys, { symbols: true })],
