@@ -10,12 +10,40 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { tokenVector } from '../../web/src/math.js';
 
+// 16-bit bit patterns, decoded here (independently of the page's math.js).
+const half = (h) => { const e = (h >> 10) & 31; const m = h & 1023; const v = e === 0 ? m * 2 ** -24 : (1024 + m) * 2 ** (e - 25); return h & 0x8000 ? -v : v; };
+const brain = (b) => new Float32Array(new Uint32Array([(b & 0xffff) << 16]).buffer)[0];
+const yarnAttentionFactor = (factor) => 0.1 * Math.log(factor) + 1; // YaRN's mscale (get_mscale)
+// Hugging Face's _compute_yarn_parameters (beta_fast 32, beta_slow 1, truncate): per-pair frequencies.
+function yarnFreqs(base, d, factor, orig) {
+  const corr = (rot) => (d * Math.log(orig / (rot * 2 * Math.PI))) / (2 * Math.log(base));
+  const low = Math.max(Math.floor(corr(32)), 0);
+  let high = Math.min(Math.ceil(corr(1)), d - 1);
+  if (low === high) high += 0.001;
+  return Array.from({ length: d / 2 }, (_, i) => {
+    const t = theta(base, d, i);
+    const ramp = Math.min(1, Math.max(0, (i - low) / (high - low)));
+    const extrap = 1 - ramp;
+    return (t / factor) * (1 - extrap) + t * extrap;
+  });
+}
+function ropeFreq64(x, pos, freqs) {
+  const d = x.length;
+  const y = Array.from(x);
+  for (let i = 0; i < d / 2; i++) {
+    const t = pos * freqs[i];
+    y[i] = x[i] * Math.cos(t) - x[i + d / 2] * Math.sin(t);
+    y[i + d / 2] = x[i] * Math.sin(t) + x[i + d / 2] * Math.cos(t);
+  }
+  return y;
+}
+
 const URL_BASE = process.env.E2E_URL;
 const SHOTS = process.env.E2E_SCREENSHOTS;
 if (!URL_BASE || !SHOTS) throw new Error('run through tests/e2e/run.sh (E2E_URL and E2E_SCREENSHOTS unset)');
 const ORIGIN = new URL(URL_BASE).origin;
-const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'benchmark'];
-const NEW_SECTIONS = ['mrope', 'vision', 'model'];
+const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'cache', 'benchmark'];
+const NEW_SECTIONS = ['mrope', 'vision', 'model', 'cache'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 
@@ -117,7 +145,7 @@ async function openPage({ width = 1280, height = 900, url = URL_BASE, reducedMot
 }
 
 async function ready(page) {
-  await page.waitForFunction(() => window.ropeExplainer && window.ropeExplainer.renders >= 11, null, { timeout: 30000 });
+  await page.waitForFunction(() => window.ropeExplainer && window.ropeExplainer.renders >= 12, null, { timeout: 30000 });
   await page.evaluate(() => window.ropeExplainer.idle());
 }
 
@@ -217,7 +245,7 @@ describe('explainer page (laptop width)', () => {
       badge: el.querySelector('[data-badge]').textContent, caption: el.querySelector('figcaption').textContent,
       rows: el.querySelectorAll('[data-table] tbody tr').length, svgLabel: el.querySelector('[data-plot] svg')?.getAttribute('aria-label') ?? '',
     })));
-    assert.equal(figs.length, 31);
+    assert.equal(figs.length, 36);
     for (const f of figs.filter((x) => x.kind !== 'benchmark')) {
       assert.ok(f.rendered >= 1, `${f.id} rendered`);
       assert.ok(f.marks >= 5, `${f.id} has marks (${f.marks})`);
@@ -453,6 +481,47 @@ describe('explainer page (laptop width)', () => {
     assert.ok(rows.length >= 40);
     for (const r of rows) assert.ok(Number(r['wasm kernel (float32 out)']) < 1e-6, `kernel error at ${r.position}`);
     assert.ok(Number(rows.at(-1)['float32 angles (sim.)']) > 0.1, 'float32 angles fail at 2^31');
+  });
+
+  it('6b. precision lab, for real: the kernel in float32, float16 and bfloat16 within their rounding bounds', async () => {
+    // Position 1e6 (the default), then 65 536: every element against float64 computed here
+    // from the page's input (its 16-bit rounding for the 16-bit paths) with θ_i = 10000^(-2i/64).
+    // Bounds checked per element: float32 |y − y64| ≤ 3e-7·max|x|; float16 and bfloat16: the
+    // float32 result rounded to nearest even errs by at most half an ulp of the format, ≤
+    // 2^-11·|v| (float16, normal range; 2^-25 below it) and 2^-8·|v| (bfloat16), v within
+    // 3e-7·max|x| of y64.
+    await act(page, 'fig-prec16', () => page.selectOption('#c-ppos', '1000000'));
+    for (const p of [1000000, 65536]) {
+      if (p !== 1000000) await act(page, 'fig-prec16', () => page.selectOption('#c-ppos', String(p)));
+      const lab = await page.evaluate(() => window.ropeExplainer.results.precision.lab16);
+      assert.equal(lab.ppos, p);
+      assert.equal(lab.bitExact, true, '16-bit results are the float32 ones rounded, bit for bit');
+      const x = Array.from(tokenVector('precision', 'x', 5, 64));
+      for (const [dtype, dec, rel] of [['float32', (v) => v, 0], ['float16', half, 2 ** -11], ['bfloat16', brain, 2 ** -8]]) {
+        const xin = dtype === 'float32' ? x : lab.inputs[dtype].map(dec);
+        if (dtype !== 'float32') for (let c = 0; c < 64; c++) assert.ok(Math.abs(xin[c] - x[c]) <= rel * Math.abs(x[c]) + 2 ** -25, `${dtype} input ${c}`);
+        const ref = rope64(xin, p);
+        const y = lab.outputs[dtype].map(dec);
+        const mx = Math.max(...xin.map(Math.abs));
+        let worst = 0;
+        for (let c = 0; c < 64; c++) {
+          const bound = rel * (Math.abs(ref[c]) + 3e-7 * mx) + 3e-7 * mx + (dtype === 'float16' ? 2 ** -25 : 0);
+          worst = Math.max(worst, Math.abs(y[c] - ref[c]) / bound);
+        }
+        assert.ok(worst <= 1, `${dtype} at ${p}: worst element at ${worst.toFixed(3)} of its bound`);
+        // And the page's figure says the same number as the test.
+        const rows = (await table(page, 'fig-prec16')).rows;
+        const r = rows.find((row) => Number(row.position) === p);
+        const mine = Math.max(...y.map((v, c) => Math.abs(v - ref[c]))) / Math.max(...ref.map(Math.abs));
+        close(Number(r[`${dtype} (kernel)`]), mine, 1e-2, `${dtype} error at ${p} in the table`);
+      }
+      close(await num(page, '#prec16-f16'), lab.summary[1].error, 1e-2, 'summary float16');
+      assert.ok(await num(page, '#prec16-f16') <= 2 ** -11 && await num(page, '#prec16-bf16') <= 2 ** -8 && await num(page, '#prec16-f32') < 3e-7);
+    }
+    const t = await table(page, 'fig-prec16');
+    assert.ok(t.rows.length >= 25 && Number(t.rows.at(-1).position) >= 1000000);
+    assert.match(await page.textContent('#precision'), /simulat/);
+    await act(page, 'fig-prec16', () => page.selectOption('#c-ppos', '1000000'));
   });
 
   it('7. layout: the wrong-pairing toggle breaks the relative property; partial rotary passes channels through', async () => {
@@ -708,6 +777,61 @@ describe('explainer page (laptop width)', () => {
     assert.equal((await state(page)).cfg, '');
   });
 
+  it('12. moving the cache: exact shift keeps every key, the naive one grows them by af^n', async () => {
+    const check = async (factor, n, drop) => {
+      const af = factor > 1 ? yarnAttentionFactor(factor) : 1;
+      close(await num(page, '#cache-af'), af, 1e-6, 'attention factor');
+      assert.equal(await num(page, '#cache-n'), n);
+      assert.ok(Math.abs(await num(page, '#cache-exact') - 1) <= 1e-6, 'exact: norm 1 within 1e-6');
+      close(await num(page, '#cache-naive'), af ** n, 1e-5, `naive: af^${n}`);
+      const t = await table(page, 'fig-cnorm');
+      assert.equal(t.rows.length, n + 1);
+      for (const r of t.rows) {
+        assert.ok(Math.abs(Number(r.exact) - 1) <= 1e-6, `exact norm after ${r.shifts}`);
+        close(Number(r.naive), af ** Number(r.shifts), 1e-5, `naive norm after ${r.shifts}`);
+        assert.equal(Number(r['oldest key (token)']), Number(r.shifts) * drop);
+      }
+      // Scores: the query (content 'query') at 512 against the keys at their slots, in float64.
+      const seed = (await state(page)).seed;
+      const freqs = factor > 1 ? yarnFreqs(10000, 64, factor, 4096) : Array.from({ length: 32 }, (_, i) => theta(10000, 64, i));
+      const q = Array.from(tokenVector('query', 'q', seed, 64));
+      const qr = ropeFreq64(q, 512, freqs);
+      const sc = await table(page, 'fig-cscores');
+      assert.equal(sc.rows.length, 400); // 512 rows, the first 400 shown
+      for (const r of sc.rows.filter((_, i) => i % 37 === 0)) {
+        const k = ropeFreq64(Array.from(tokenVector(`token ${r.token}`, 'k', seed, 64)), Number(r.slot), freqs);
+        const ref = (dot(qr, k) / 8) * af * af; // q and k each carry the factor once
+        assert.ok(Math.abs(Number(r['exact shift']) - ref) < 2e-5, `exact score at slot ${r.slot}`);
+        assert.ok(Math.abs(Number(r.before) - ref) < 2e-5, `score before the shifts at slot ${r.slot}`);
+        assert.ok(Math.abs(Number(r['naive shift']) - ref * af ** Number(r.shifts)) < 2e-5 * af ** n, `naive score at slot ${r.slot}`);
+        assert.equal(Number(r.shifts), Math.min(n, Math.floor((512 - 1 - Number(r.slot)) / drop)), `shifts of slot ${r.slot}`);
+      }
+    };
+    await page.$eval('#cache', (el) => el.scrollIntoView());
+    // Section 7 left rotary dims at 32 and the interleaved pairing: back to all 64, half (partial rotary is in tests/web).
+    await act(page, 'fig-cnorm', () => page.evaluate(() => window.ropeExplainer.setState({ rot: 64, layout: 'half' })));
+    const st = await state(page);
+    assert.deepEqual([st.dim, st.rot, st.base, st.layout, st.cfac, st.cshifts, st.cdrop], [64, 64, 10000, 'half', 8, 4, 32], 'shared settings as the test expects');
+    await check(8, 4, 32);
+    await act(page, 'fig-cnorm', async () => { await page.focus('#c-cshifts'); await page.keyboard.press('ArrowRight'); await page.keyboard.press('ArrowRight'); });
+    await check(8, 6, 32);
+    await act(page, 'fig-cnorm', () => page.selectOption('#c-cfac', '32'));
+    await check(32, 6, 32);
+    await act(page, 'fig-cnorm', () => page.selectOption('#c-cdrop', '64'));
+    assert.equal((await state(page)).cshifts, 4, 'shifts clamped to 256 / drop');
+    await check(32, 4, 64);
+    await act(page, 'fig-cnorm', () => page.selectOption('#c-cfac', '1'));
+    await check(1, 4, 64);
+    assert.match(await caption(page, 'fig-cnorm'), /already carries the attention factor/);
+    // The ratio staircase: naive / exact = af^k for the keys shifted k times (here no scaling: 1).
+    for (const r of (await table(page, 'fig-cratio')).rows) close(Number(r['naive / exact (mean)']), 1, 1e-4, `ratio after ${r.shifts} shifts, no scaling`);
+    await act(page, 'fig-cnorm', () => page.evaluate(() => window.ropeExplainer.setState({ cfac: 16, cshifts: 3, cdrop: 16 })));
+    await check(16, 3, 16);
+    const ratio = (await table(page, 'fig-cratio')).rows;
+    assert.deepEqual(ratio.map((r) => Number(r.shifts)), [3, 2, 1, 0]);
+    for (const r of ratio) close(Number(r['naive / exact (mean)']), yarnAttentionFactor(16) ** Number(r.shifts), 1e-4, `ratio after ${r.shifts} shifts`);
+  });
+
   it('the new sections keep the main thread free while the Worker computes (no long task over 100 ms)', async () => {
     assert.notEqual(await page.evaluate(() => window.__longTasks), null, 'this Chromium reports long tasks');
     const t0 = await page.evaluate(() => performance.now());
@@ -718,6 +842,12 @@ describe('explainer page (laptop width)', () => {
     await act(page, 'fig-vorder', async () => { await page.fill('#c-vgh', '32'); await page.$eval('#c-vgh', (el) => el.dispatchEvent(new Event('change'))); });
     await act(page, 'fig-vorder', async () => { await page.fill('#c-vgw', '32'); await page.$eval('#c-vgw', (el) => el.dispatchEvent(new Event('change'))); });
     for (const id of ['gemma-3-1b', 'phi-3.5-mini', 'llama-3.1-8b']) await act(page, 'fig-mspectrum', () => page.selectOption('#c-model', id));
+    // Moving the cache at its heaviest (32 shifts of 8 over 512 slots) and the 16-bit lab.
+    await act(page, 'fig-cscores', () => page.selectOption('#c-cdrop', '8'));
+    await act(page, 'fig-cscores', () => page.$eval('#c-cshifts', (el) => { el.value = '32'; el.dispatchEvent(new Event('input', { bubbles: true })); }));
+    await act(page, 'fig-cscores', () => page.selectOption('#c-cfac', '32'));
+    await act(page, 'fig-prec16', () => page.selectOption('#c-ppos', '2147483647'));
+    await act(page, 'fig-prec16', () => page.selectOption('#c-ppos', '1000000'));
     // While the Worker works on the biggest figure, the page answers at once.
     const busy = await page.evaluate(async () => {
       const started = performance.now();
@@ -747,7 +877,7 @@ describe('explainer page (laptop width)', () => {
     await page.waitForTimeout(200);
     const probe = await page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t - 50), t1);
     assert.ok(probe.some((e) => e.duration >= 140), `the observer saw the 150 ms probe task (${JSON.stringify(probe)})`);
-    await act(page, 'fig-mheat', () => page.evaluate(() => window.ropeExplainer.setState({ ih: 12, iw: 16, qr: 2, qc: 5, vgh: 8, vgw: 12 })));
+    await act(page, 'fig-mheat', () => page.evaluate(() => window.ropeExplainer.setState({ ih: 12, iw: 16, qr: 2, qc: 5, vgh: 8, vgw: 12, cfac: 16, cshifts: 3, cdrop: 16 })));
   });
 
   it('12. benchmark: SIMD, baseline and plain JS in a Worker, with GB/s and ratios', async () => {
@@ -797,13 +927,14 @@ describe('explainer page (laptop width)', () => {
     assert.deepEqual(await state(other), s);
     assert.equal(s.mm, 'qwen3-vl');
     assert.equal(s.vhd, 72);
+    assert.deepEqual([s.cfac, s.cshifts, s.cdrop], [16, 3, 16]);
     for (const id of ['c-base', 'c-dim', 'c-rot', 'c-layout', 'c-seed', 'c-pos', 'c-text', 'c-ctx', 'c-range', 'c-ppos', 'c-mm', 'c-ih', 'c-iw', 'c-vt',
-      'c-qr', 'c-qc', 'c-merge', 'c-vgh', 'c-vgw', 'c-vhd', 'c-vr', 'c-vc', 'c-model', 'c-mlen']) {
+      'c-qr', 'c-qc', 'c-merge', 'c-vgh', 'c-vgw', 'c-vhd', 'c-vr', 'c-vc', 'c-model', 'c-mlen', 'c-cfac', 'c-cshifts', 'c-cdrop']) {
       assert.equal(await other.inputValue(`#${id}`), await page.inputValue(`#${id}`), id);
     }
     assert.deepEqual(await other.evaluate(() => window.ropeExplainer.results.shift.occurrences),
       await page.evaluate(() => window.ropeExplainer.results.shift.occurrences));
-    for (const [kind, key] of [['mrope', 'cells'], ['vision', 'offsets'], ['model', 'results']]) {
+    for (const [kind, key] of [['mrope', 'cells'], ['vision', 'offsets'], ['model', 'results'], ['cache', 'oldest'], ['cache', 'scores']]) {
       assert.deepEqual(await other.evaluate(([k, f]) => window.ropeExplainer.results[k][f], [kind, key]),
         await page.evaluate(([k, f]) => window.ropeExplainer.results[k][f], [kind, key]), `${kind} the same from the link`);
     }

@@ -8,6 +8,7 @@ import {
   norm, pairChannels, relError, roformerBound, rotateWith, sinusoidal, tokenVector, tokenize,
 } from './math.js';
 import { mrope, vision, model } from './multimodal.js';
+import { cache, precision16 } from './cache.js';
 
 function withRope(lib, cfg, fn) {
   const rope = lib.createRope(cfg);
@@ -360,7 +361,7 @@ export function precision(lib, state) {
     });
     const at = (method, p) => series.find((r) => r.method === method && r.position === p).error;
     const summary = ['wasm kernel', ...PRECISION_RULES].map((m) => ({ method: m, error: at(m, s.ppos) }));
-    return { ppos: s.ppos, positions, series, perPair, summary, freqDiff };
+    return { ppos: s.ppos, positions, series, perPair, summary, freqDiff, lab16: precision16(lib, s) };
   });
 }
 
@@ -446,5 +447,5 @@ export function sinusoidalCompare(lib, state) {
 
 export const COMPUTE = {
   rotation, shift, frequencies, decay, scaling, precision, layout, sinusoidal: sinusoidalCompare,
-  mrope, vision, model,
+  mrope, vision, model, cache,
 };

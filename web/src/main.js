@@ -9,13 +9,14 @@ import {
   renderSinusoidal, renderBenchmark, materialize,
 } from './render.js';
 import { renderMrope, renderVision, renderModel } from './render-multimodal.js';
+import { renderCache, renderPrecision16 } from './render-cache.js';
 import { MODEL_CONFIGS } from './configs/index.js';
 
-const KINDS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model'];
+const KINDS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'cache'];
 const RENDER = {
   rotation: renderRotation, shift: renderShift, frequencies: renderFrequencies, decay: renderDecay,
-  scaling: renderScaling, precision: renderPrecision, layout: renderLayout, sinusoidal: renderSinusoidal,
-  mrope: renderMrope, vision: renderVision, model: renderModel,
+  scaling: renderScaling, precision: (d, s, w) => ({ ...renderPrecision(d, s, w), ...renderPrecision16(d.lab16, s, w) }), layout: renderLayout, sinusoidal: renderSinusoidal,
+  mrope: renderMrope, vision: renderVision, model: renderModel, cache: renderCache,
 };
 const $ = (id) => document.getElementById(id);
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
@@ -272,6 +273,11 @@ function summarize(kind, d) {
     const f = d.summary.find((r) => r.method === 'float32');
     $('precision-summary').innerHTML = yes(k.error < 1e-6, `At position ${d.ppos.toLocaleString('en')}: wasm kernel error <output id="prec-kernel">${fmt(k.error, 3)}</output>, ` +
       `float32 angles <output id="prec-f32">${fmt(f.error, 3)}</output>, bf16 positions <output id="prec-bf16pos">${fmt(d.summary[2].error, 3)}</output>, bf16 frequencies <output id="prec-bf16freq">${fmt(d.summary[3].error, 3)}</output>.`);
+    const l = d.lab16;
+    const e16 = (t) => l.summary.find((r) => r.dtype === t).error;
+    $('precision16-summary').innerHTML = yes(l.bitExact && l.worst.float16 <= 1 && l.worst.bfloat16 <= 1 && l.worst.float32 <= 1, `The kernel at position ${l.ppos.toLocaleString('en')}: float32 <output id="prec16-f32">${fmt(e16('float32'), 3)}</output>, ` +
+      `float16 <output id="prec16-f16">${fmt(e16('float16'), 3)}</output> (half an ulp: 2⁻¹¹ = ${fmt(2 ** -11, 3)}), bfloat16 <output id="prec16-bf16">${fmt(e16('bfloat16'), 3)}</output> (2⁻⁸ = ${fmt(2 ** -8, 3)}). ` +
+      `16-bit results ${l.bitExact ? '' : '<b>not</b> '}equal to the float32 path's rounded to nearest even, bit for bit, at every position (1 to 10⁶).`);
   } else if (kind === 'layout') {
     const el = $('layout-summary');
     const right = d.spread[d.rightLabel];
@@ -290,6 +296,11 @@ function summarize(kind, d) {
       `Shift-invariant: over all ${d.pairs.toLocaleString('en')} pairs of the ${d.grid.h}×${d.grid.w} grid, the largest difference from S at their offset is <output id="vis-shift">${fmt(d.shiftResidual, 2)}</output> (scores up to ${fmt(d.sMax, 3)}).`);
   } else if (kind === 'model') {
     summarizeModel(d);
+  } else if (kind === 'cache') {
+    const o = d.oldest.at(-1);
+    $('cache-summary').innerHTML = yes(Math.abs(o.exact - 1) < 1e-5, `Attention factor <output id="cache-af">${d.attentionFactor.toFixed(7)}</output>. After <output id="cache-n">${d.shifts}</output> shift${d.shifts === 1 ? '' : 's'} of ${d.drop} tokens, the oldest key's norm ` +
+      `(relative to when it arrived): exact shift <output id="cache-exact">${o.exact.toFixed(9)}</output>, naive <output id="cache-naive">${o.naive.toFixed(7)}</output> ` +
+      `(af<sup>${d.shifts}</sup> = ${(d.attentionFactor ** d.shifts).toFixed(7)}). Scores after the exact shift match those before it to <output id="cache-scorediff">${fmt(d.exactVsBefore, 2)}</output>.`);
   } else if (kind === 'sinusoidal') {
     $('sinusoidal-summary').innerHTML = `Sliding the pair along the sequence, the additive score moves by <output id="sin-additive">${fmt(d.additiveSpread, 3)}</output>; the RoPE score by <output id="sin-rope">${fmt(d.ropeSpread, 2)}</output>.`;
   }
@@ -409,6 +420,11 @@ function syncControls() {
     $(`o-${k}`).textContent = String(s[k]);
   }
   $('c-vhd').value = String(s.vhd);
+  $('c-cfac').value = String(s.cfac);
+  $('c-cdrop').value = String(s.cdrop);
+  $('c-cshifts').max = String(256 / s.cdrop);
+  $('c-cshifts').value = String(s.cshifts);
+  $('o-cshifts').textContent = String(s.cshifts);
   const msel = $('c-model');
   const wantOpts = [...MODEL_CONFIGS.map((m) => [m.id, m.name]), ...(s.cfg ? [['pasted', 'your pasted config']] : [])];
   if (msel.dataset.for !== wantOpts.map((o) => o[0]).join('|')) {
@@ -489,6 +505,9 @@ function wireControls() {
   for (const id of ['c-merge', 'c-vmerge']) $(id).addEventListener('change', () => setState({ merge: num(id) }, { recompute: ['mrope', 'vision'] }));
   for (const k of ['qr', 'qc']) $(`c-${k}`).addEventListener('input', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['mrope'] }));
   for (const k of ['vr', 'vc']) $(`c-${k}`).addEventListener('input', () => setState({ [k]: num(`c-${k}`) }, { recompute: ['vision'] }));
+  $('c-cfac').addEventListener('change', () => setState({ cfac: num('c-cfac') }, { recompute: ['cache'] }));
+  $('c-cdrop').addEventListener('change', () => setState({ cdrop: num('c-cdrop') }, { recompute: ['cache'] }));
+  $('c-cshifts').addEventListener('input', () => setState({ cshifts: num('c-cshifts') }, { recompute: ['cache'] }));
   $('c-vhd').addEventListener('change', () => setState({ vhd: num('c-vhd') }, { recompute: ['vision'] }));
   $('c-model').addEventListener('change', () => {
     if ($('c-model').value !== 'pasted') setState({ model: $('c-model').value, cfg: '' }, { recompute: ['model'] });

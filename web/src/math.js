@@ -231,3 +231,50 @@ export function fmt(x, digits = 3) {
   if (Number.isInteger(x)) return String(x);
   return Number(x.toPrecision(digits)).toString();
 }
+
+// ---- 16-bit bit patterns (the page's own conversions, to feed and read the kernel's
+// float16 / bfloat16 paths; round to nearest even, as the kernel rounds its results) ----
+/** A number to IEEE half bits, round to nearest even (subnormals, ±Infinity, NaN). */
+export function f16Bits(v) {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a === Infinity) return sign | 0x7c00;
+  const rne = (q) => {
+    let r = Math.round(q);
+    if (r - q === 0.5 && r % 2 === 1) r -= 1;
+    return r;
+  };
+  if (a < 2 ** -14) return sign | rne(a * 2 ** 24); // subnormal (1024 rounds up to the smallest normal)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  if (2 ** (e + 1) <= a) e++;
+  let m = rne(a * 2 ** (10 - e));
+  if (m === 2048) { m = 1024; e++; }
+  if (e + 15 >= 31) return sign | 0x7c00;
+  return sign | ((e + 15) << 10) | (m - 1024);
+}
+
+/** IEEE half bits to a number. */
+export function fromF16Bits(h) {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m ? NaN : sign * Infinity;
+  return sign * (1024 + m) * 2 ** (e - 25);
+}
+
+/** A number (rounded to float32 first) to bfloat16 bits, round to nearest even. */
+export function bf16Bits(v) {
+  f32[0] = v;
+  const u = u32[0];
+  if ((u & 0x7f800000) === 0x7f800000 && (u & 0x7fffff)) return 0x7fc0;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** bfloat16 bits to a number. */
+export function fromBf16Bits(b) {
+  u32[0] = (b & 0xffff) << 16;
+  return f32[0];
+}

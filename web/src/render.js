@@ -72,7 +72,7 @@ function seriesLines(data, { x, y, z, keys, labels = true, width, strokeWidth = 
 }
 
 // A legend whose samples show colour, dash pattern and symbol, as the series are drawn.
-function legendSwatches(keys, { symbols = false, offset = 0 } = {}) {
+export function legendSwatches(keys, { symbols = false, offset = 0 } = {}) {
   const el = document.createElement('div');
   el.className = 'legend-row';
   const NS = 'http://www.w3.org/2000/svg';

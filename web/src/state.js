@@ -1,10 +1,14 @@
 // The page's one shared state, and its round trip through the URL query string.
 // Pure: no DOM, so the unit tests (tests/web) cover it directly.
 
-export const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'benchmark'];
+export const SECTIONS = ['rotation', 'shift', 'frequencies', 'decay', 'scaling', 'precision', 'layout', 'sinusoidal', 'mrope', 'vision', 'model', 'cache', 'benchmark'];
 export const MM_MODELS = ['qwen2-vl', 'qwen2.5-vl', 'qwen3-vl'];
 export const VISION_HEAD_DIMS = [80, 72];
 export const SCALING_TYPES = ['linear', 'dynamic', 'yarn', 'llama3', 'longrope'];
+export const CACHE_FACTORS = [1, 2, 4, 8, 16, 32];
+export const CACHE_DROPS = [8, 16, 32, 64, 128];
+/** The cache has 512 slots; at most half of them are shifted out in all. */
+export const CACHE_MOVED = 256;
 export const DECAY_RANGES = [512, 4096, 50000, 200000, 1000000];
 
 export const DEFAULTS = Object.freeze({
@@ -52,6 +56,10 @@ export const DEFAULTS = Object.freeze({
   model: 'llama-3.1-8b',
   cfg: '',
   mlen: 0,
+  // Moving the cache: yarn factor (1 = no scaling), number of shifts, tokens dropped per shift.
+  cfac: 8,
+  cshifts: 4,
+  cdrop: 32,
 });
 
 const clampInt = (v, lo, hi, dflt) => {
@@ -138,6 +146,9 @@ export function normalizeState(partial = {}) {
   s.model = /^[a-z0-9.-]{1,64}$/.test(String(s.model)) ? String(s.model) : DEFAULTS.model;
   s.cfg = typeof s.cfg === 'string' ? s.cfg.slice(0, 60000) : '';
   s.mlen = clampInt(s.mlen, 0, 2 ** 31 - 1, 0);
+  s.cfac = CACHE_FACTORS.includes(Number(s.cfac)) ? Number(s.cfac) : DEFAULTS.cfac;
+  s.cdrop = CACHE_DROPS.includes(Number(s.cdrop)) ? Number(s.cdrop) : DEFAULTS.cdrop;
+  s.cshifts = clampInt(s.cshifts, 0, CACHE_MOVED / s.cdrop, DEFAULTS.cshifts);
   return s;
 }
 
