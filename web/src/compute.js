@@ -7,24 +7,9 @@ import {
   ANGLE_RULES, additiveTerms, dot, invFreq64, linspaceInt, logspaceInt, meanStd, mulberry32, gaussian,
   norm, pairChannels, relError, roformerBound, rotateWith, sinusoidal, tokenVector, tokenize,
 } from './math.js';
-import { mrope, vision, model } from './multimodal.js';
+import { mrope, vision, model, tile, withRope } from './multimodal.js';
 import { cache, precision16 } from './cache.js';
 
-function withRope(lib, cfg, fn) {
-  const rope = lib.createRope(cfg);
-  try {
-    return fn(rope);
-  } finally {
-    rope.dispose();
-  }
-}
-
-/** `vec` repeated once per position (one head per token). */
-function tile(vec, count) {
-  const out = new Float32Array(vec.length * count);
-  for (let t = 0; t < count; t++) out.set(vec, t * vec.length);
-  return out;
-}
 
 /**
  * cos/sin of every pair at every position, as the kernel computes them: a vector whose

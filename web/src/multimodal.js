@@ -8,7 +8,8 @@ import { normalizeState } from './state.js';
 import { dot, pairChannels, tokenVector } from './math.js';
 import { MODEL_CONFIGS, modelConfig } from './configs/index.js';
 
-function withRope(lib, cfg, fn) {
+/** Runs fn with a rope made for it, disposed afterwards (shared by the Worker's computations). */
+export function withRope(lib, cfg, fn) {
   const rope = lib.createRope(cfg);
   try {
     return fn(rope);
@@ -17,7 +18,8 @@ function withRope(lib, cfg, fn) {
   }
 }
 
-function tile(vec, count) {
+/** `vec` repeated once per position (one head per token). */
+export function tile(vec, count) {
   const out = new Float32Array(vec.length * count);
   for (let t = 0; t < count; t++) out.set(vec, t * vec.length);
   return out;
