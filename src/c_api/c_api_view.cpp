@@ -92,6 +92,12 @@ extern "C" rope_status rope_shift(rope_t* rope, void* k, size_t length, const ro
   const rope::Status vs = rope::rope_view_tokens(core(rope), length, v, &tokens);
   if (vs != rope::Status::kOk) return from_core(vs);
   if (tokens == 0) return ROPE_OK;
+  // Runs of consecutive positions stay within int32, as every position does.
+  const int64_t last = static_cast<int64_t>(tokens) - 1;
+  constexpr int64_t kMin = std::numeric_limits<int32_t>::min(), kMax = std::numeric_limits<int32_t>::max();
+  if ((from_positions == nullptr && (from_start < kMin || from_start > kMax - last)) ||
+      (to_positions == nullptr && (to_start < kMin || to_start > kMax - last)))
+    return ROPE_POSITION_INVALID;
   size_t n = 0;
   if (__builtin_mul_overflow(v.batch, static_cast<size_t>(streams), &n) || __builtin_mul_overflow(n, tokens, &n))
     return ROPE_SIZE_OVERFLOW;

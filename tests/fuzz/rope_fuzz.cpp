@@ -1660,7 +1660,14 @@ void do_shift(FuzzedDataProvider& f, Rope* r, rope_t* ch) {
     c.seq_len = seq_len > 0 ? seq_len : 0;
     c.keep_frequencies = seq_len == 0;
     bool fits = true;
-    {
+    // A run of consecutive positions (a start) must stay within int32, as every position does.
+    const __int128 lastT = static_cast<__int128>(tokens_c) - 1;
+    auto run_fits = [&](int64_t start0) {
+      return tokens_c == 0 || (start0 >= std::numeric_limits<int32_t>::min() &&
+                        static_cast<__int128>(start0) + lastT <= std::numeric_limits<int32_t>::max());
+    };
+    if ((!from && !run_fits(from_start)) || (!to && !run_fits(to_start))) fits = false;
+    if (fits) {
       delta = alloc_exact<int32_t>(n);
       for (size_t i = 0; i < n && fits; ++i) {
         const __int128 t = static_cast<__int128>(i % T);
