@@ -7,8 +7,6 @@ import { Rope } from './rope.js';
 import { checkInteger, checkKeys, isDetached, isPlainObject } from './validate.js';
 import { DTYPES } from './views.js';
 
-// Largest float count one allocation may have: its byte count must fit in 32-bit wasm memory.
-export const MAX_FLOATS = Math.floor((2 ** 31 - 1) / 4);
 // Scratch blocks are allocated with room to spare (fewer reallocations for slowly growing
 // calls) up to the copying path's bound, which every copying call fits in.
 const SCRATCH_SLACK_MAX = COPY_SCRATCH_MAX_BYTES;

@@ -104,6 +104,11 @@ function startFits(start, tokens) {
   return start >= INT32_MIN && start + Math.max(tokens, 1) - 1 <= INT32_MAX;
 }
 
+// options.order as the core's Order (0 token-major, the default; 1 head-major).
+function orderOf(order) {
+  return order === undefined ? 0 : ORDERS.indexOf(checkOneOf(order, ORDERS, 'options.order', 'ORDER_INVALID'));
+}
+
 // A position resolver whose errors name `name` instead of options.positions.
 function rename(resolveOne, p, n, s, name) {
   try {
@@ -318,7 +323,7 @@ export class Rope {
     const t = resolveTensor(x, 'x', this.#lib);
     const tokens = this.#tokens(t.length, o.numHeads, 'x', 'options.numHeads');
     const pos = resolvePositions(o.positions, tokens, this.#streams, this.#lib);
-    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const order = orderOf(o.order);
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
     if (tokens === 0) return;
@@ -413,7 +418,7 @@ export class Rope {
       fail('TOKEN_COUNT_MISMATCH', 'k', `must hold as many tokens as q (${tokens}) with numKvHeads ${o.numKvHeads}; it holds ${kTokens}`, k);
     }
     const pos = resolvePositions(o.positions, tokens, this.#streams, this.#lib);
-    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const order = orderOf(o.order);
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const seqLen = this.#seqLen(o.seqLen);
     if (tokens === 0) return;
@@ -446,7 +451,7 @@ export class Rope {
     const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads ?? (k !== null ? this.#cfg.numHeads ?? undefined : undefined), 'options.numHeads', what);
     const numKvHeads = k === null ? 0 : this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', what);
-    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const order = orderOf(o.order);
     const inverse = o.inverse === undefined ? false : checkBoolean(o.inverse, 'options.inverse');
     const names = { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' };
     const tq = tensorOf(x, o.dtype, k === null ? (relative ? 'k' : 'x') : 'q', this.#lib);
@@ -514,7 +519,7 @@ export class Rope {
     const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads ?? this.#cfg.numHeads ?? undefined, 'options.numHeads', 'applyQKV');
     const numKvHeads = this.#heads(o.numKvHeads ?? this.#cfg.numKvHeads ?? undefined, 'options.numKvHeads', 'applyQKV');
-    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const order = orderOf(o.order);
     const t = tensorOf(qkv, o.dtype, 'qkv', this.#lib);
     const all = numHeads + 2 * numKvHeads;
     const names = { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' };
@@ -541,7 +546,7 @@ export class Rope {
     checkKeys(options, SHIFT_KEYS, 'options');
     const o = Rope.#readOptions(options);
     const numHeads = this.#heads(o.numHeads, 'options.numHeads', 'shift');
-    const order = o.order === undefined ? 0 : ORDERS.indexOf(checkOneOf(o.order, ORDERS, 'options.order', 'ORDER_INVALID'));
+    const order = orderOf(o.order);
     const t = tensorOf(k, o.dtype, 'k', this.#lib);
     const v = resolveView(t, o, numHeads, this.#cfg.headDim, this.#cfg.rotaryDim, order, 'k',
       { offset: 'options.offset', tokenStride: 'options.tokenStride', headStride: 'options.headStride', batchStride: 'options.batchStride' });

@@ -7,12 +7,12 @@
 import { RopeBuffer } from './buffer.js';
 import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES } from './copying.js';
 import { RopeError, fail } from './errors.js';
+import { defaultSeqLen } from './positions.js';
 import { INT32_MAX, INT32_MIN, checkInteger } from './validate.js';
 
 export const DTYPES = ['float32', 'float16', 'bfloat16'];
 export const VIEW_KEYS = ['dtype', 'offset', 'tokenStride', 'headStride', 'batchStride', 'numTokens', 'batch'];
 export const K_VIEW_KEYS = ['kOffset', 'kTokenStride', 'kHeadStride', 'kBatchStride'];
-const ORDERS = ['token-major', 'head-major'];
 const ELEMENT_BYTES = { float32: 4, float16: 2, bfloat16: 2 };
 // Elements an offset or stride may take: well inside 2^53 and any wasm32 size.
 const MAX_ELEMENTS = 2 ** 31;
@@ -20,13 +20,6 @@ const MAX_ELEMENTS = 2 ** 31;
 const ARG_DOUBLES = 32;
 
 const hasFloat16Array = typeof globalThis.Float16Array === 'function';
-
-/** True when a call uses any view option, or x is a 16-bit array (it then needs this path). */
-export function needsView(options, x) {
-  for (const k of VIEW_KEYS) if (options[k] !== undefined) return true;
-  for (const k of K_VIEW_KEYS) if (options[k] !== undefined) return true;
-  return isSixteenBit(x);
-}
 
 /** True for a 16-bit tensor (Uint16Array, Float16Array, or a 16-bit RopeBuffer). */
 export function isSixteenBit(x) {
@@ -178,10 +171,9 @@ export function batchPositions(positions, tokens, batch, streams, name, resolveO
 
 // Sequence length of a call: the largest position + 1.
 export function viewSeqLen(pos, tokens, batch) {
+  if (!pos.starts) return defaultSeqLen(pos, tokens);
   let max = -1;
-  if (pos.list) for (let i = 0; i < pos.list.length; i++) max = Math.max(max, pos.list[i]);
-  else if (pos.starts) for (let b = 0; b < batch; b++) max = Math.max(max, pos.starts[b] + tokens - 1);
-  else max = pos.start + tokens - 1;
+  for (let b = 0; b < batch; b++) max = Math.max(max, pos.starts[b] + tokens - 1);
   return Math.max(1, max + 1);
 }
 
@@ -350,4 +342,3 @@ export function runViewCall(m, h, lib, what, parts, pos, call, rotaryDim) {
   return 0;
 }
 
-export { ORDERS };
