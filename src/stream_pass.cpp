@@ -29,3 +29,19 @@ void stream_axpb(float* x, size_t n, float a, float b) {
 }
 
 }  // namespace rope
+
+namespace rope {
+
+void stream_axpb16(DType type, uint16_t* x, size_t n, float a, float b) {
+  // Blocks through a small float32 buffer (replaced by the in-register conversions of the
+  // 16-bit kernels where the build has SIMD).
+  float tmp[256];
+  for (size_t i = 0; i < n; i += 256) {
+    const size_t m = n - i < 256 ? n - i : 256;
+    widen_block(type, x + i, tmp, m);
+    for (size_t k = 0; k < m; ++k) tmp[k] = tmp[k] * a + b;
+    narrow_block(type, tmp, x + i, m);
+  }
+}
+
+}  // namespace rope

@@ -356,6 +356,11 @@ rope_status rope_pair_info(const rope_t* rope, double seq_len, rope_pair_freq* o
  * floats, one streaming pass (npm run bench compares RoPE against it). */
 rope_status rope_stream_pass(float* x, size_t length, float a, float b);
 
+/* The same ceiling for 16-bit tensors: each of `length` fp16 (dtype ROPE_DTYPE_FLOAT16) or
+ * bf16 (ROPE_DTYPE_BFLOAT16) elements widened, x*a + b in float32, rounded back to nearest
+ * even: the conversions a 16-bit rotation needs, over the same bytes, in one pass. */
+rope_status rope_stream_pass16(void* x, size_t length, int32_t dtype, float a, float b);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -144,6 +144,15 @@ extern "C" rope_status rope_stream_pass(float* x, size_t length, float a, float 
   return ROPE_OK;
 }
 
+extern "C" rope_status rope_stream_pass16(void* x, size_t length, int32_t dtype, float a, float b) {
+  if (dtype != ROPE_DTYPE_FLOAT16 && dtype != ROPE_DTYPE_BFLOAT16) return ROPE_DTYPE_INVALID;
+  if (length == 0) return ROPE_OK;
+  if (x == nullptr) return ROPE_NULL_POINTER;
+  if (length > std::numeric_limits<size_t>::max() / 2) return ROPE_SIZE_OVERFLOW;
+  rope::stream_axpb16(static_cast<rope::DType>(dtype), static_cast<uint16_t*>(x), length, a, b);
+  return ROPE_OK;
+}
+
 extern "C" rope_status rope_cos_sin_cache(rope_t* rope, int64_t start, size_t count, double seq_len, float* cos_out,
                                           float* sin_out) {
   if (rope == nullptr) return ROPE_NULL_POINTER;
