@@ -159,32 +159,24 @@ Status prepare(Rope* r, const ApplyParams& p, size_t tokens) {
 
 namespace internal {
 
-KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t0, size_t n,
-                    const float* const* rows, bool inverse, bool relative) {
-  KernelArgs a;
-  a.x = x + t0 * s.token_stride;
-  a.tokens = n;
-  a.heads = static_cast<size_t>(heads);
-  a.token_stride = s.token_stride;
-  // One head: its stride never addresses anything (the kernels step past the last head, and
-  // a huge unused stride would overflow the pointer).
-  a.head_stride = heads == 1 ? 0 : s.head_stride;
-  a.rotary_dim = r->rotary_dim;
-  a.rows = rows;
-  a.inverse = inverse;
-  // The rows hold af*cos, af*sin; the inverse must undo a forward pass exactly, scale
-  // included, so it uses (cos, sin)/af = rows / af^2.
-  // A relative rotation (shift: keys already carry af) takes the rows without it: / af.
+// The rows hold af*cos, af*sin; the inverse must undo a forward pass exactly, scale
+// included, so it uses (cos, sin)/af = rows / af^2. A relative rotation (shift: keys
+// already carry af) takes the rows without it: / af.
+float row_scale_for(const Rope* r, bool inverse, bool relative) {
   const double af = r->now().attention_factor;
-  if (relative && af != 1.0) a.row_scale = static_cast<float>(1.0 / af);
-  else if (inverse && af != 1.0) a.row_scale = static_cast<float>(1.0 / (af * af));
-  return a;
+  if (relative && af != 1.0) return static_cast<float>(1.0 / af);
+  if (inverse && af != 1.0) return static_cast<float>(1.0 / (af * af));
+  return 1.0f;
 }
 
 // Runs the kernel variant for one block (a row scale comes only with the inverse of a
 // scaled rope).
 void run_kernel(const Rope* r, const KernelArgs& a) {
   r->kernels[a.inverse ? 1 : 0][a.row_scale != 1.0f ? 1 : 0](a, r->rotary_dim / 2);
+}
+
+void run_kernel16(const Rope* r, DType type, const KernelArgs16& a) {
+  r->kernels16[type == DType::kBFloat16 ? 1 : 0][a.inverse ? 1 : 0][a.row_scale != 1.0f ? 1 : 0](a, r->rotary_dim / 2);
 }
 
 // The cos/sin rows of tokens t0 .. t0+n-1 of a call of `tokens` tokens (M-RoPE positions
@@ -213,18 +205,17 @@ Status rope_create(const RopeConfig& config, Rope** out) {
   r->rotary_dim = effective_rotary_dim(config);
   r->config.rotary_dim = r->rotary_dim;
   for (int inverse = 0; inverse < 2; ++inverse)
-    for (int scaled = 0; scaled < 2; ++scaled)
+    for (int scaled = 0; scaled < 2; ++scaled) {
       r->kernels[inverse][scaled] = best_kernel_variant(config.layout, r->rotary_dim / 2, inverse == 1, scaled == 1);
+      for (int bf16 = 0; bf16 < 2; ++bf16)
+        r->kernels16[bf16][inverse][scaled] = best_kernel16_variant(
+            config.layout, bf16 ? DType::kBFloat16 : DType::kFloat16, r->rotary_dim / 2, inverse == 1, scaled == 1);
+    }
   const size_t pair_bytes = static_cast<size_t>(r->rotary_dim / 2) * sizeof(double);
   r->state_count = frequencies_depend_on_seq_len(config) ? 2 : 1;
   r->next_inv_freq = static_cast<double*>(std::malloc(pair_bytes));
   st = r->next_inv_freq == nullptr ? Status::kOutOfMemory : Status::kOk;
   if (st == Status::kOk) st = r->streams.init(r->config, r->rotary_dim);
-  if (st == Status::kOk) {
-    r->staging_floats = std::max(internal::kStagingFloats, static_cast<size_t>(r->rotary_dim));
-    r->staging = static_cast<float*>(std::malloc(r->staging_floats * sizeof(float)));
-    if (r->staging == nullptr) st = Status::kOutOfMemory;
-  }
   for (int i = 0; i < r->state_count && st == Status::kOk; ++i) {
     r->states[i].inv_freq = static_cast<double*>(std::malloc(pair_bytes));
     st = r->states[i].inv_freq == nullptr ? Status::kOutOfMemory

@@ -1,8 +1,8 @@
 // Views: strided, batched and 16-bit tensors (rope_apply_view, rope_apply_qk_view). The
 // same blocks, rows and kernels as rope_apply; a view only changes where each vector is,
-// and for 16-bit types each block is widened into float32 staging, rotated there with the
-// float32 kernel and rounded back to nearest even, so a 16-bit result is the float32 path's
-// result rounded, bit for bit.
+// and for 16-bit types the 16-bit kernels widen each element exactly, rotate it with the
+// float32 kernel's expressions and round it back to nearest even, so a 16-bit result is the
+// float32 path's result rounded, bit for bit.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -134,41 +134,20 @@ Status check_call(Rope* r, const ViewCall& c, size_t tokens, size_t batch, doubl
   return Status::kOk;
 }
 
-// Rotates tokens t0 .. t0+n-1 of sequence b of view v at data with `rows`.
+// Rotates tokens t0 .. t0+n-1 of sequence b of view v at data with `rows`: the float32
+// kernel, or the 16-bit one (which converts in registers).
 void rotate_block(Rope* r, void* data, const Resolved& v, size_t b, size_t t0, size_t n, const float* const* rows,
                   const ViewCall& c) {
   const size_t base = v.offset + b * v.batch_stride;
+  Shape s;
+  s.tokens = v.tokens;
+  s.token_stride = v.token_stride;
+  s.head_stride = v.head_stride;
   if (v.dtype == DType::kFloat32) {
-    Shape s;
-    s.tokens = v.tokens;
-    s.token_stride = v.token_stride;
-    s.head_stride = v.head_stride;
     internal::run_kernel(r, internal::args_for(r, static_cast<float*>(data) + base, s, v.heads, t0, n, rows, c.inverse, c.relative));
-    return;
-  }
-  // 16-bit: groups of vectors widened into staging [tokens][heads][rotary_dim], rotated by
-  // the float32 kernel, rounded back.
-  const size_t w = static_cast<size_t>(r->rotary_dim);
-  const size_t heads = static_cast<size_t>(v.heads);
-  const size_t group_heads = std::min(heads, std::max<size_t>(1, r->staging_floats / w));
-  const size_t group_tokens = group_heads < heads ? 1 : std::max<size_t>(1, r->staging_floats / (heads * w));
-  uint16_t* x = static_cast<uint16_t*>(data) + base;
-  for (size_t t = t0; t < t0 + n; t += group_tokens) {
-    const size_t m = std::min(group_tokens, t0 + n - t);
-    for (size_t h0 = 0; h0 < heads; h0 += group_heads) {
-      const size_t g = std::min(group_heads, heads - h0);
-      for (size_t i = 0; i < m; ++i)
-        for (size_t j = 0; j < g; ++j)
-          widen_block(v.dtype, x + (t + i) * v.token_stride + (h0 + j) * v.head_stride, r->staging + (i * g + j) * w, w);
-      Shape s;
-      s.tokens = m;
-      s.token_stride = g * w;
-      s.head_stride = w;
-      internal::run_kernel(r, internal::args_for(r, r->staging, s, static_cast<int>(g), 0, m, rows + (t - t0), c.inverse, c.relative));
-      for (size_t i = 0; i < m; ++i)
-        for (size_t j = 0; j < g; ++j)
-          narrow_block(v.dtype, r->staging + (i * g + j) * w, x + (t + i) * v.token_stride + (h0 + j) * v.head_stride, w);
-    }
+  } else {
+    internal::run_kernel16(r, v.dtype,
+                           internal::args_for(r, static_cast<uint16_t*>(data) + base, s, v.heads, t0, n, rows, c.inverse, c.relative));
   }
 }
 
@@ -236,6 +215,22 @@ bool overlap(const Rope* r, const void* q, const Resolved& a, const void* k, con
   return !lattice_disjoint(a, static_cast<size_t>(hi - lo), static_cast<size_t>(r->rotary_dim));
 }
 
+// True when k's vectors are heads qh .. qh+kh-1 of q's lattice (same element type and
+// strides, k's first element qh head strides past q's); *both is then the one view of all
+// qh + kh heads.
+bool continues(const void* q, const Resolved& a, const void* k, const Resolved& b, Resolved* both) {
+  if (a.dtype != b.dtype || a.token_stride != b.token_stride || a.head_stride != b.head_stride ||
+      (a.batch > 1 && a.batch_stride != b.batch_stride) || a.head_stride == 0)
+    return false;
+  const size_t e = dtype_bytes(a.dtype);
+  const uintptr_t qa = reinterpret_cast<uintptr_t>(q) + a.offset * e;
+  const uintptr_t ka = reinterpret_cast<uintptr_t>(k) + b.offset * e;
+  if (ka - qa != static_cast<uintptr_t>(a.heads) * a.head_stride * e || ka < qa) return false;
+  *both = a;
+  both->heads = a.heads + b.heads;
+  return true;
+}
+
 }  // namespace
 
 Status rope_view_tokens(const Rope* r, size_t length, const TensorView& x, size_t* tokens) {
@@ -268,6 +263,11 @@ Status rope_apply_qk_view(Rope* r, void* q, size_t q_length, const TensorView& q
   if (a.tokens == 0) return Status::kOk;
   if (q == nullptr || k == nullptr) return Status::kNullPointer;
   if (overlap(r, q, a, k, b)) return Status::kAliasedTensors;
+  // k's heads continuing q's on one lattice (a fused QKV buffer: q heads, then k heads, same
+  // strides): one view of both, so each token's q and k heads are one kernel pass over one
+  // run of memory instead of two passes over the same rows.
+  Resolved both;
+  if (continues(q, a, k, b, &both)) return run(r, q, both, nullptr, nullptr, c);
   return run(r, q, a, k, &b, c);
 }
 

@@ -40,22 +40,14 @@ struct Rope {
   double* next_inv_freq = nullptr;  // where new frequencies are computed and checked
   // The kernel variants, [inverse][scaled], resolved at creation (no dispatch per call).
   KernelVariantFn kernels[2][2] = {};
-  // float32 staging for 16-bit tensors (widened, rotated, rounded back a few tokens at a
-  // time): max(kStagingFloats, rotary_dim) floats, allocated at creation.
-  float* staging = nullptr;
-  size_t staging_floats = 0;
-  ~Rope() {
-    std::free(next_inv_freq);
-    std::free(staging);
-  }
+  // The same for 16-bit tensors, [0 fp16, 1 bf16][inverse][scaled].
+  Kernel16VariantFn kernels16[2][2][2] = {};
+  ~Rope() { std::free(next_inv_freq); }
   RegimeState& now() { return states[active]; }
   const RegimeState& now() const { return states[active]; }
 };
 
 namespace internal {
-
-// float32s of the 16-bit staging block (64 KiB: in L2 with the tensor's block around it).
-constexpr size_t kStagingFloats = 16384;
 
 // Tokens of a tensor and the floats between consecutive tokens / heads of one.
 struct Shape {
@@ -67,10 +59,30 @@ struct Shape {
 Status update_frequencies(Rope* r, double seq_len);
 // Checks p's positions (every stream) for `tokens` tokens; *default_seq_len = largest + 1.
 Status check_positions(const Rope* r, const ApplyParams& p, size_t tokens, double* default_seq_len);
-// Kernel arguments for tokens t0 .. t0+n-1 of a tensor at x with shape s.
-KernelArgs args_for(const Rope* r, float* x, const Shape& s, int heads, size_t t0, size_t n,
-                    const float* const* rows, bool inverse, bool relative);
+// The factor on every cos/sin a call reads from the rows (see args_for).
+float row_scale_for(const Rope* r, bool inverse, bool relative);
+// Kernel arguments for tokens t0 .. t0+n-1 of a tensor at x (float32 or 16-bit elements)
+// with shape s (in elements).
+template <typename T>
+KernelArgsOf<T> args_for(const Rope* r, T* x, const Shape& s, int heads, size_t t0, size_t n,
+                         const float* const* rows, bool inverse, bool relative) {
+  KernelArgsOf<T> a;
+  a.x = x + t0 * s.token_stride;
+  a.tokens = n;
+  a.heads = static_cast<size_t>(heads);
+  a.token_stride = s.token_stride;
+  // One head: its stride never addresses anything (the kernels step past the last head, and
+  // a huge unused stride would overflow the pointer).
+  a.head_stride = heads == 1 ? 0 : s.head_stride;
+  a.rotary_dim = r->rotary_dim;
+  a.rows = rows;
+  a.inverse = inverse;
+  a.row_scale = row_scale_for(r, inverse, relative);
+  return a;
+}
 void run_kernel(const Rope* r, const KernelArgs& a);
+// type: fp16 or bf16.
+void run_kernel16(const Rope* r, DType type, const KernelArgs16& a);
 // The rows of tokens t0 .. t0+n-1 of a call of `tokens` tokens at positions (stream-major,
 // or null for start + t).
 Status block_rows(Rope* r, const int32_t* positions, int64_t start, size_t tokens, size_t t0, size_t n,

@@ -70,16 +70,18 @@ inline void rotate_pair(float* a_p, float* b_p, float c, float s) {
 // The arguments a kernel loop needs, copied out of KernelArgs into locals. Why: wasm SIMD
 // stores may alias anything, so fields read through the reference would be reloaded from
 // memory after every store (measured: a reload per head in the hot loop).
-struct KernelLoop {
-  float* x;
+template <typename T>
+struct KernelLoopOf {
+  T* x;
   size_t tokens, heads, token_stride, head_stride;
   const float* const* rows;
   v128_t scale_v;
   float scale;
-  explicit KernelLoop(const KernelArgs& a)
+  explicit KernelLoopOf(const KernelArgsOf<T>& a)
       : x(a.x), tokens(a.tokens), heads(a.heads), token_stride(a.token_stride), head_stride(a.head_stride),
         rows(a.rows), scale_v(wasm_f32x4_splat(a.row_scale)), scale(a.row_scale) {}
 };
+using KernelLoop = KernelLoopOf<float>;
 
 // The run-time-pair-count streaming loop both layouts share: two heads per loaded cos/sin
 // vector (memory walked in near-sequential runs), then an odd last head. rotate(head, i, c, s)
@@ -113,11 +115,11 @@ inline void two_heads_per_row_load(const KernelLoop& a, float* tok, const float*
 // The versions are reached through tables of function pointers on purpose: called
 // directly, the optimiser inlined every version into one function, which the engine's
 // register allocator handled badly (cos/sin vectors spilled to the stack inside the loops).
-template <template <int, bool, bool> class Kernel>
-KernelVariantFn select_fixed_pairs(int pairs, bool inverse, bool scaled) {
-  static const KernelVariantFn kRunTime[2][2] = {{Kernel<0, false, false>::run, Kernel<0, false, true>::run},
+template <template <int, bool, bool> class Kernel, typename Fn = KernelVariantFn>
+Fn select_fixed_pairs(int pairs, bool inverse, bool scaled) {
+  static const Fn kRunTime[2][2] = {{Kernel<0, false, false>::run, Kernel<0, false, true>::run},
                                                  {Kernel<0, true, false>::run, Kernel<0, true, true>::run}};
-  static const KernelVariantFn kFixed[5][2] = {
+  static const Fn kFixed[5][2] = {
 #define ROPE_KERNEL_ROW(P) {Kernel<P, false, false>::run, Kernel<P, true, false>::run}
       ROPE_KERNEL_ROW(16), ROPE_KERNEL_ROW(32), ROPE_KERNEL_ROW(48), ROPE_KERNEL_ROW(64), ROPE_KERNEL_ROW(128),
 #undef ROPE_KERNEL_ROW

@@ -14,16 +14,19 @@
 #include <cstddef>
 
 #include "../rope_config.h"
+#include "../rope_half.h"
 #include "rope_simd128.h"
 
 namespace rope {
 
-struct KernelArgs {
-  float* x;
+// T: float for float32 tensors, uint16_t for 16-bit ones (fp16 or bf16 bit patterns).
+template <typename T>
+struct KernelArgsOf {
+  T* x;
   size_t tokens;
   size_t heads;
-  size_t token_stride;  // floats between consecutive tokens of one head
-  size_t head_stride;   // floats between consecutive heads of one token
+  size_t token_stride;  // elements between consecutive tokens of one head
+  size_t head_stride;   // elements between consecutive heads of one token
   int rotary_dim;
   const float* const* rows;  // one row per token
   bool inverse;              // rotate by the negative angle
@@ -31,6 +34,11 @@ struct KernelArgs {
   // attention factor af, so the exact inverse of a forward pass uses 1/af^2.
   float row_scale = 1.0f;
 };
+using KernelArgs = KernelArgsOf<float>;
+// 16-bit tensors: each element widened to float32 exactly, rotated with the float32
+// kernels' expressions, rounded back to nearest even (rope_half.h); so a 16-bit result is
+// the float32 kernel's result on the widened input, rounded, bit for bit.
+using KernelArgs16 = KernelArgsOf<uint16_t>;
 
 using KernelFn = void (*)(const KernelArgs&);
 // One variant of a kernel, chosen ahead of the call: `pairs` is rotary_dim / 2.
@@ -48,6 +56,18 @@ KernelVariantFn rope_half_wasmsimd_variant(int pairs, bool inverse, bool scaled)
 KernelVariantFn rope_interleaved_wasmsimd_variant(int pairs, bool inverse, bool scaled);
 #endif
 
+using Kernel16Fn = void (*)(const KernelArgs16&, DType);
+using Kernel16VariantFn = void (*)(const KernelArgs16&, int pairs);
+
+// Scalar references for 16-bit tensors (the element type at run time).
+void rope_half_16bit_scalar(const KernelArgs16& a, DType type);
+void rope_interleaved_16bit_scalar(const KernelArgs16& a, DType type);
+#if ROPE_HAVE_SIMD128
+// wasm SIMD, converting in registers (rope_half_simd128.h); `type` is fp16 or bf16.
+Kernel16VariantFn rope_half_16bit_wasmsimd_variant(DType type, int pairs, bool inverse, bool scaled);
+Kernel16VariantFn rope_interleaved_16bit_wasmsimd_variant(DType type, int pairs, bool inverse, bool scaled);
+#endif
+
 struct KernelEntry {
   const char* name;
   Layout layout;
@@ -57,6 +77,19 @@ struct KernelEntry {
 
 // Every kernel compiled into this build; tests and benchmarks iterate over it.
 const KernelEntry* kernel_registry(size_t* count);
+
+struct Kernel16Entry {
+  const char* name;
+  Layout layout;
+  bool simd;
+  Kernel16Fn fn;  // any 16-bit type, any pair count (SIMD entries pick their variant per call)
+};
+
+// Every 16-bit kernel compiled into this build.
+const Kernel16Entry* kernel16_registry(size_t* count);
+
+// The fastest 16-bit kernel variant of this build (type: fp16 or bf16).
+Kernel16VariantFn best_kernel16_variant(Layout layout, DType type, int pairs, bool inverse, bool scaled);
 
 // The fastest kernel variant of this build for a layout, pair count, direction and row
 // scale (scaled: row_scale != 1). Resolved once per rope, it spares each call the dispatch.
