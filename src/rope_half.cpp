@@ -1,6 +1,5 @@
 #include "rope_half.h"
 
-#include "kernels/rope_simd128.h"
 
 namespace rope {
 
@@ -37,48 +36,24 @@ uint16_t f32_to_f16(float value) {
   return static_cast<uint16_t>(o | (sign >> 16));
 }
 
+// Scalar loops: the kernels and the 16-bit streaming pass convert in registers
+// (kernels/rope_half_simd128.h); these serve tests and tools.
 void widen_block(DType type, const void* src, float* dst, size_t n) {
   const uint16_t* h = static_cast<const uint16_t*>(src);
-  size_t i = 0;
   if (type == DType::kBFloat16) {
-#if ROPE_HAVE_SIMD128 && defined(__wasm_simd128__)
-    for (; i + 8 <= n; i += 8) {
-      const v128_t v = wasm_v128_load(h + i);
-      wasm_v128_store(dst + i, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
-      wasm_v128_store(dst + i + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
-    }
-#endif
-    for (; i < n; ++i) dst[i] = bf16_to_f32(h[i]);
-    return;
+    for (size_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(h[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = f16_to_f32(h[i]);
   }
-  for (; i < n; ++i) dst[i] = f16_to_f32(h[i]);
 }
 
 void narrow_block(DType type, const float* src, void* dst, size_t n) {
   uint16_t* h = static_cast<uint16_t*>(dst);
-  size_t i = 0;
   if (type == DType::kBFloat16) {
-#if ROPE_HAVE_SIMD128 && defined(__wasm_simd128__)
-    // (w + 0x7fff + ((w >> 16) & 1)) >> 16, NaN lanes as (w >> 16) | 0x40; every lane is a
-    // 16-bit value by then, so the unsigned narrow never saturates.
-    const v128_t bias = wasm_i32x4_splat(0x7fff);
-    const v128_t one = wasm_i32x4_splat(1);
-    const v128_t quiet = wasm_i32x4_splat(0x40);
-    for (; i + 8 <= n; i += 8) {
-      v128_t r[2];
-      for (int k = 0; k < 2; ++k) {
-        const v128_t f = wasm_v128_load(src + i + 4 * k);
-        const v128_t rounded = wasm_u32x4_shr(wasm_i32x4_add(wasm_i32x4_add(f, bias), wasm_v128_and(wasm_u32x4_shr(f, 16), one)), 16);
-        const v128_t nan = wasm_v128_or(wasm_u32x4_shr(f, 16), quiet);
-        r[k] = wasm_v128_bitselect(nan, rounded, wasm_f32x4_ne(f, f));
-      }
-      wasm_v128_store(h + i, wasm_u16x8_narrow_i32x4(r[0], r[1]));
-    }
-#endif
-    for (; i < n; ++i) h[i] = f32_to_bf16(src[i]);
-    return;
+    for (size_t i = 0; i < n; ++i) h[i] = f32_to_bf16(src[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) h[i] = f32_to_f16(src[i]);
   }
-  for (; i < n; ++i) h[i] = f32_to_f16(src[i]);
 }
 
 }  // namespace rope

@@ -3,7 +3,8 @@
 // float32's range), NaN stays NaN (quiet, sign kept). Recipes: fp16 narrowing after Giesen
 // (float_to_half_fast3_rtne, the one onnxruntime's Float16Impl uses), bf16 as ggml's
 // ggml_compute_fp32_to_bf16 and PyTorch's round_to_nearest_even; see docs for the sources.
-// The block forms run 128-bit SIMD where the build has it.
+// The kernels convert eight at a time in SIMD registers (kernels/rope_half_simd128.h), bit
+// for bit as these.
 #pragma once
 
 #include <cstddef>

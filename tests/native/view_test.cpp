@@ -120,7 +120,7 @@ TEST(Half, Bf16RoundsToNearestEvenAndKeepsNaN) {
   }
   EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16(std::numeric_limits<float>::quiet_NaN()))));
   EXPECT_EQ(f32_to_bf16(3.4e38f), 0x7f80);  // past bf16's max: infinity
-  // The block forms (SIMD where the build has it) agree with the scalar ones, tails too.
+  // The block forms agree with the one-element ones, tails too.
   for (DType t : {DType::kFloat16, DType::kBFloat16}) {
     for (size_t n : {1u, 7u, 8u, 9u, 63u}) {
       std::vector<float> src = random_floats(n, static_cast<uint32_t>(n));

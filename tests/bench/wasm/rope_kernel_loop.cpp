@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <vector>
 
 #include "../bench_shapes.h"
@@ -63,6 +64,27 @@ int main() {
     }
     const double ns = median_ns([&] { rope::stream_axpb(x.data(), x.size(), 0.999f, 0.001f); });
     std::printf("{\"size\":\"%s\",\"layout\":\"stream\",\"ns\":%.1f}\n", s.name, ns);
+    // 16-bit tensors of the same shape (half the bytes): the rotation, and the 16-bit
+    // streaming pass over the same bytes (the conversions alone, its ceiling).
+    for (rope::DType t : {rope::DType::kBFloat16, rope::DType::kFloat16}) {
+      const char* tn = t == rope::DType::kBFloat16 ? "bf16" : "fp16";
+      std::vector<uint16_t> h(x.size());
+      for (size_t i = 0; i < h.size(); ++i) h[i] = t == rope::DType::kBFloat16 ? 0x3f00 : 0x3800;  // 0.5
+      rope::RopeConfig c;
+      c.head_dim = s.head_dim;
+      rope::Rope* r = nullptr;
+      if (rope::rope_create(c, &r) != rope::Status::kOk) return 1;
+      rope::TensorView v;
+      v.dtype = t;
+      v.heads = s.heads;
+      rope::ViewCall call;
+      call.start = s.start;
+      const double rns = median_ns([&] { rope::rope_apply_view(r, h.data(), h.size(), v, call); });
+      std::printf("{\"size\":\"%s\",\"layout\":\"half %s\",\"ns\":%.1f}\n", s.name, tn, rns);
+      const double sns = median_ns([&] { rope::stream_axpb16(t, h.data(), h.size(), 0.999f, 0.001f); });
+      std::printf("{\"size\":\"%s\",\"layout\":\"stream %s\",\"ns\":%.1f}\n", s.name, tn, sns);
+      rope::rope_destroy(r);
+    }
   }
   return 0;
 }
