@@ -3,8 +3,8 @@
 // directly. Loading, validation, errors and buffers live in the JS layer (bindings/js/).
 // Addresses cross as numbers (uintptr_t); handles are rope_t pointers.
 //
-// The three per-call hot paths (apply, applyQK, the benchmark's streaming pass) are also
-// plain C exports: Embind's invoker without eval (-sDYNAMIC_EXECUTION=0, needed for pages
+// The per-call hot paths (apply, applyQK, dense views of any dtype, fused QKV, the
+// benchmark's streaming passes) are also plain C exports: Embind's invoker without eval (-sDYNAMIC_EXECUTION=0, needed for pages
 // with a strict CSP) costs ~150 ns a call, as much as a whole decode step's kernel.
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
@@ -194,6 +194,69 @@ EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk(uintptr_t h, uintptr_t q, double q_l
 }
 
 EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float b) { streamAxpb(x, n, a, b); }
+
+// The 16-bit ceiling: rope_stream_pass16 over `n` elements of dtype (rope_dtype) at x.
+EMSCRIPTEN_KEEPALIVE int rope_wasm_stream16(uintptr_t x, double n, int dtype, float a, float b) {
+  return static_cast<int>(rope_stream_pass16(reinterpret_cast<void*>(x), static_cast<size_t>(n), dtype, a, b));
+}
+
+}  // extern "C"
+
+namespace {
+
+// A dense view (tokens implied by the length, default strides of `order`) and the call, for
+// the per-call paths below: the JS layer's inline checks cover the rest.
+rope_tensor_view dense(int heads, int order, int dtype) {
+  rope_tensor_view t;
+  rope_tensor_view_init(&t);
+  t.dtype = dtype;
+  t.heads = heads;
+  t.order = order;
+  return t;
+}
+
+rope_view_call viewCall(uintptr_t positions, double start, int inverse, double seq_len) {
+  rope_view_call c;
+  rope_view_call_init(&c);
+  c.inverse = inverse != 0;
+  c.positions = reinterpret_cast<const int32_t*>(positions);
+  c.start = static_cast<int64_t>(start);
+  c.seq_len = seq_len;
+  return c;
+}
+
+}  // namespace
+
+extern "C" {
+
+// The per-call paths of dense tensors of any dtype (16-bit decode and prefill, fused QKV):
+// plain arguments instead of rope_wasm_apply_view's block of doubles, one C API call each.
+// rope_apply_view over x (`length` elements of dtype, `heads` heads).
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_dense(uintptr_t h, uintptr_t x, double length, int heads, int order, int dtype,
+                                               uintptr_t positions, double start, int inverse, double seq_len) {
+  const rope_tensor_view v = dense(heads, order, dtype);
+  const rope_view_call c = viewCall(positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply_view(handle(h), reinterpret_cast<void*>(x), static_cast<size_t>(length), &v, &c));
+}
+
+// rope_apply_qk_view over dense q (heads) and k (kv_heads) of one dtype.
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk_dense(uintptr_t h, uintptr_t q, double q_length, uintptr_t k,
+                                                  double k_length, int heads, int kv_heads, int order, int dtype,
+                                                  uintptr_t positions, double start, int inverse, double seq_len) {
+  const rope_tensor_view qv = dense(heads, order, dtype);
+  const rope_tensor_view kv = dense(kv_heads, order, dtype);
+  const rope_view_call c = viewCall(positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply_qk_view(handle(h), reinterpret_cast<void*>(q), static_cast<size_t>(q_length), &qv,
+                                             reinterpret_cast<void*>(k), static_cast<size_t>(k_length), &kv, &c));
+}
+
+// rope_apply_qkv over one dense fused buffer [tokens, (heads + 2*kv_heads) * head_dim].
+EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qkv(uintptr_t h, uintptr_t x, double length, int heads, int kv_heads, int order,
+                                             int dtype, uintptr_t positions, double start, int inverse, double seq_len) {
+  const rope_tensor_view v = dense(heads, order, dtype);
+  const rope_view_call c = viewCall(positions, start, inverse, seq_len);
+  return static_cast<int>(rope_apply_qkv(handle(h), reinterpret_cast<void*>(x), static_cast<size_t>(length), &v, kv_heads, &c));
+}
 
 // A view call (strided, batched, 16-bit; shift), its arguments in a block of doubles the JS
 // layer writes (bindings/js/views.js callCore): [kind (1 apply, 2 applyQK), inverse,

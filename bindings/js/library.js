@@ -1,7 +1,7 @@
 // RopeLibrary: one instantiated wasm module, its memory, and what lives in it.
 import { RopeBuffer, viewOwner } from './buffer.js';
 import { COPY_SCRATCH_MAX_BYTES } from './copying.js';
-import { RopeError, describe, fail } from './errors.js';
+import { RopeError, describe, fail, throwStatus } from './errors.js';
 import { LiveAllocations } from './live-allocations.js';
 import { Rope } from './rope.js';
 import { checkInteger, checkKeys, isDetached, isPlainObject } from './validate.js';
@@ -203,9 +203,16 @@ export class RopeLibrary {
     if (this.#freed.length > FREED_RANGES_KEPT) this.#freed.shift();
   }
 
-  /** @internal Benchmarks: the in-place streaming pass x = x*a + b over a buffer. */
+  /** @internal Benchmarks: the in-place streaming pass x = x*a + b over a buffer (float32 or 16-bit). */
   _streamPass(buffer, a, b) {
     const ptr = RopeBuffer._addressIn(buffer, this, 'buffer');
-    this.#module._rope_wasm_stream(ptr, buffer.length, a, b);
+    const dtype = buffer.dtype;
+    if (dtype === 'float32') {
+      this.#module._rope_wasm_stream(ptr, buffer.length, a, b);
+      return;
+    }
+    // 16-bit: widened, x*a + b, rounded back (rope_stream_pass16), over the same bytes.
+    const status = this.#module._rope_wasm_stream16(ptr, buffer.length, dtype === 'float16' ? 1 : 2, a, b);
+    if (status !== 0) throwStatus(status, '_streamPass');
   }
 }

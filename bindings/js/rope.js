@@ -7,7 +7,7 @@ import { COPY_CHUNK_BYTES, POSITIONS_MAX_BYTES, rotateCopying } from './copying.
 import { cosSinCache } from './cos-sin-cache.js';
 import { toGGML } from './ggml-export.js';
 import { defaultSeqLen, resolvePositions } from './positions.js';
-import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, callCore, checkDisjoint, isSixteenBit, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
+import { K_VIEW_KEYS, VIEW_KEYS, batchPositions, checkDisjoint, isSixteenBit, resolveView, runViewCall, tensorOf, viewSeqLen } from './views.js';
 import { INT32_MAX, INT32_MIN, checkBoolean, checkFinite, checkInteger, checkKeys, checkObject, checkOneOf, isDetached } from './validate.js';
 
 const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -19,12 +19,18 @@ const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads', ...K_VIEW_KEYS];
 const APPLY_QKV_KEYS = ['numHeads', 'numKvHeads', 'positions', 'order', 'inverse', 'seqLen', ...VIEW_KEYS];
 const SHIFT_KEYS = ['numHeads', 'fromPositions', 'toPositions', 'order', 'seqLen', ...VIEW_KEYS];
 
-// checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path; returns true when a
-// view option (dtype, strides, batch, ...) is among them. A switch compares each key with
-// constants (measured 7 ns for a two-key object, against 13 ns for a search of the list);
-// any other key goes to checkKeys, which reports it. Keep in step with the lists.
+// What checkApplyKeys / checkQKVKeys find among the options besides the per-call keys:
+// nothing, dtype alone (the 16-bit inline paths take it), or another view option.
+const NO_VIEW = 0;
+const DTYPE_ONLY = 1;
+const VIEW = 2;
+
+// checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path; returns NO_VIEW,
+// DTYPE_ONLY or VIEW (strides, batch, ...). A switch compares each key with constants
+// (measured 7 ns for a two-key object, against 13 ns for a search of the list); any other
+// key goes to checkKeys, which reports it. Keep in step with the lists.
 function checkApplyKeys(options, qk) {
-  let view = false;
+  let view = NO_VIEW;
   for (const key in options) {
     switch (key) {
       case 'numHeads':
@@ -33,16 +39,47 @@ function checkApplyKeys(options, qk) {
       case 'inverse':
       case 'seqLen':
         break;
+      case 'dtype':
+        if (view === NO_VIEW) view = DTYPE_ONLY;
+        break;
       case 'numKvHeads':
         if (qk) break;
         checkKeys(options, APPLY_KEYS, 'options');
         return view;
       default:
         checkKeys(options, qk ? APPLY_QK_KEYS : APPLY_KEYS, 'options');
-        view = true;
+        view = VIEW;
     }
   }
   return view;
+}
+
+// checkKeys(options, APPLY_QKV_KEYS) the same way, for applyQKV.
+function checkQKVKeys(options) {
+  let view = NO_VIEW;
+  for (const key in options) {
+    switch (key) {
+      case 'numHeads':
+      case 'numKvHeads':
+      case 'positions':
+      case 'order':
+      case 'inverse':
+      case 'seqLen':
+        break;
+      case 'dtype':
+        if (view === NO_VIEW) view = DTYPE_ONLY;
+        break;
+      default:
+        checkKeys(options, APPLY_QKV_KEYS, 'options');
+        view = VIEW;
+    }
+  }
+  return view;
+}
+
+// The core's rope_dtype of a dtype name.
+function dtypeCode(dtype) {
+  return dtype === 'float32' ? 0 : dtype === 'float16' ? 1 : 2;
 }
 
 // A tensor argument resolved to a wasm address: either a RopeBuffer (or a view of this
@@ -76,9 +113,9 @@ function copyOut(m, ptr, dst) {
   }
 }
 
-// True when float ranges [p, p + n) and [r, r + m) of wasm memory (byte addresses) overlap.
-function overlaps(p, n, r, m) {
-  return p < r + 4 * m && r < p + 4 * n;
+// True when ranges of n and m elements of `size` bytes at byte addresses p and r overlap.
+function overlaps(p, n, r, m, size = 4) {
+  return p < r + size * m && r < p + size * n;
 }
 
 // True when two resolved tensors overlap: both in wasm memory with overlapping addresses,
@@ -260,7 +297,11 @@ export class Rope {
   apply(x, options) {
     this.#check('apply');
     checkObject(options, 'options');
-    if (checkApplyKeys(options, false) || isSixteenBit(x)) return this.#applyView('apply', x, null, options, false);
+    const view = checkApplyKeys(options, false);
+    if (view !== NO_VIEW || isSixteenBit(x)) {
+      if (view === VIEW || !this.#apply16(x, options)) this.#applyView('apply', x, null, options, false);
+      return;
+    }
     // Each option is read once: a value that changed between reads (a getter) could
     // otherwise slip past validation into the core.
     const numHeads = options.numHeads, positions = options.positions;
@@ -319,6 +360,44 @@ export class Rope {
     this.#applyGeneral(x, { numHeads, positions, order, inverse, seqLen });
   }
 
+  // The 16-bit decode/prefill call (a 16-bit RopeBuffer, or a view of wasm memory with its
+  // dtype, token-major, a start position, options.dtype at most, equal to the tensor's),
+  // checked inline as apply's float32 call is: one core call. Returns false for anything
+  // else, including every invalid value, which #applyView then reports; it throws only what
+  // #applyView would throw first (a foreign or disposed tensor).
+  #apply16(x, options) {
+    const numHeads = options.numHeads, positions = options.positions, dtype = options.dtype;
+    if (options.order !== undefined || options.inverse !== undefined || options.seqLen !== undefined ||
+        !isHeadCount(numHeads) || !isStartOrNone(positions)) return false;
+    const ptr = this.#address16(x, dtype, 'x');
+    if (ptr < 0) return false;
+    const length = x.length;
+    const tokens = length / (numHeads * this.#cfg.headDim);
+    const start = positions === undefined ? 0 : positions;
+    if (!Number.isInteger(tokens) || !startFits(start, tokens)) return false;
+    if (tokens === 0) return true;
+    const code = (dtype === undefined ? x.dtype : dtype) === 'float16' ? 1 : 2;
+    const status = this.#m._rope_wasm_apply_dense(this.#handle, ptr, length, numHeads, 0, code, 0, start, 0, 0);
+    if (status !== 0) throwStatus(status, 'apply');
+    this.#seqLenInForce = Math.max(1, start + tokens);
+    return true;
+  }
+
+  // The wasm address of a 16-bit tensor of the inline paths: a 16-bit RopeBuffer whose dtype
+  // is `dtype` (or any, when undefined), or a non-empty Uint16Array over wasm memory with
+  // dtype 'float16' / 'bfloat16'; after the checks tensorOf makes (which throw the same
+  // errors). -1 for anything else (the general path's to judge).
+  #address16(x, dtype, name) {
+    if (x instanceof RopeBuffer) {
+      const type = x.dtype;
+      if (type === 'float32' || (dtype !== undefined && dtype !== type)) return -1;
+      return RopeBuffer._addressIn(x, this.#lib, name);
+    }
+    if (x instanceof Uint16Array && x.length > 0 && (dtype === 'float16' || dtype === 'bfloat16') &&
+        x.buffer === this.#lib._heapBuffer()) return this.#lib._heapViewAddress(x, name);
+    return -1;
+  }
+
   #applyGeneral(x, o) {
     const t = resolveTensor(x, 'x', this.#lib);
     const tokens = this.#tokens(t.length, o.numHeads, 'x', 'options.numHeads');
@@ -371,7 +450,11 @@ export class Rope {
   applyQK(q, k, options) {
     this.#check('applyQK');
     checkObject(options, 'options');
-    if (checkApplyKeys(options, true) || isSixteenBit(q) || isSixteenBit(k)) return this.#applyView('applyQK', q, k, options, false);
+    const view = checkApplyKeys(options, true);
+    if (view !== NO_VIEW || isSixteenBit(q) || isSixteenBit(k)) {
+      if (view === VIEW || !this.#applyQK16(q, k, options)) this.#applyView('applyQK', q, k, options, false);
+      return;
+    }
     // Head counts default to the config's (configFromHF gives them).
     const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
     const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
@@ -404,6 +487,36 @@ export class Rope {
       checkInteger(v, `options.${name}`, 'NUM_HEADS_INVALID', { min: 1, max: MAX_HEADS });
     }
     this.#applyQKGeneral(q, k, { numHeads, numKvHeads, positions, order, inverse, seqLen });
+  }
+
+  // applyQK's 16-bit call (q and k 16-bit RopeBuffers or views of wasm memory of one dtype,
+  // apart), checked inline as #apply16 is; false for the general path to judge.
+  #applyQK16(q, k, options) {
+    const numHeads = options.numHeads ?? this.#cfg.numHeads ?? undefined;
+    const numKvHeads = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
+    const positions = options.positions, dtype = options.dtype;
+    if (options.order !== undefined || options.inverse !== undefined || options.seqLen !== undefined ||
+        !isHeadCount(numHeads) || !isHeadCount(numKvHeads) || !isStartOrNone(positions)) return false;
+    // In #applyView's order: q's dtype and address, q's length, aliasing, k's dtype (q's
+    // unless given) and address, k's length, token counts, overlap, positions.
+    const qPtr = this.#address16(q, dtype, 'q');
+    if (qPtr < 0) return false;
+    const type = dtype === undefined ? q.dtype : dtype;
+    const d = this.#cfg.headDim;
+    const qLength = q.length;
+    const tokens = qLength / (numHeads * d);
+    if (!Number.isInteger(tokens) || q === k) return false;
+    const kPtr = this.#address16(k, type, 'k');
+    if (kPtr < 0) return false;
+    const kLength = k.length;
+    const start = positions === undefined ? 0 : positions;
+    if (kLength / (numKvHeads * d) !== tokens || overlaps(qPtr, qLength, kPtr, kLength, 2) || !startFits(start, tokens)) return false;
+    if (tokens === 0) return true;
+    const status = this.#m._rope_wasm_apply_qk_dense(this.#handle, qPtr, qLength, kPtr, kLength, numHeads, numKvHeads, 0,
+      type === 'float16' ? 1 : 2, 0, start, 0, 0);
+    if (status !== 0) throwStatus(status, 'applyQK');
+    this.#seqLenInForce = Math.max(1, start + tokens);
+    return true;
   }
 
   #applyQKGeneral(q, k, o) {
@@ -491,26 +604,21 @@ export class Rope {
   applyQKV(qkv, options) {
     this.#check('applyQKV');
     checkObject(options, 'options');
-    checkKeys(options, APPLY_QKV_KEYS, 'options');
-    // The decode call (a float32 RopeBuffer, token-major, a start position, head counts and
-    // nothing else) checked inline: one core call, no intermediate objects beyond two views.
+    // The decode/prefill call (a RopeBuffer of any dtype, options.dtype at most equal to
+    // its own, token-major, a start position, head counts and nothing else) checked inline:
+    // one core call (rope_apply_qkv), no intermediate objects.
+    const view = checkQKVKeys(options);
     const h = options.numHeads ?? this.#cfg.numHeads ?? undefined;
     const kh = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
     const p = options.positions;
-    if (qkv instanceof RopeBuffer && qkv.dtype === 'float32' && isHeadCount(h) && isHeadCount(kh) && isStartOrNone(p) &&
-        options.order === undefined && options.inverse === undefined && options.seqLen === undefined && options.dtype === undefined &&
-        options.offset === undefined && options.tokenStride === undefined && options.headStride === undefined &&
-        options.batchStride === undefined && options.numTokens === undefined && options.batch === undefined) {
-      const d = this.#cfg.headDim;
-      const row = (h + 2 * kh) * d;
-      const tokens = qkv.length / row;
+    if (view !== VIEW && qkv instanceof RopeBuffer && isHeadCount(h) && isHeadCount(kh) && isStartOrNone(p) &&
+        options.order === undefined && options.inverse === undefined && options.seqLen === undefined) {
+      const dtype = qkv.dtype;
+      const tokens = qkv.length / ((h + 2 * kh) * this.#cfg.headDim);
       const start = p === undefined ? 0 : p;
-      if (Number.isInteger(tokens) && tokens > 0 && startFits(start, tokens)) {
+      if ((view === NO_VIEW || options.dtype === dtype) && Number.isInteger(tokens) && tokens > 0 && startFits(start, tokens)) {
         const ptr = RopeBuffer._addressIn(qkv, this.#lib, 'qkv');
-        const qv = { dtype: 'float32', heads: h, order: 0, offset: 0, ts: row, hs: d, bs: tokens * row, tokens, batch: 1 };
-        const kv = { dtype: 'float32', heads: kh, order: 0, offset: h * d, ts: row, hs: d, bs: tokens * row, tokens, batch: 1 };
-        const scratch = this.#lib._scratch(256, 'applyQKV');
-        const status = callCore(this.#m, this.#handle, scratch, ptr, qkv.length, qv, ptr, qkv.length, kv, false, false, 0, start, 0, 0);
+        const status = this.#m._rope_wasm_apply_qkv(this.#handle, ptr, qkv.length, h, kh, 0, dtypeCode(dtype), 0, start, 0, 0);
         if (status !== 0) throwStatus(status, 'applyQKV');
         this.#seqLenInForce = Math.max(1, start + tokens);
         return;

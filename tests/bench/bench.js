@@ -194,7 +194,7 @@ if (viewEnvs.length) {
   const w = Math.max(...viewEnvs.flatMap((e) => e.rows.map((r) => r.case.length)));
   for (const { env, rows } of viewEnvs) {
     for (const r of rows) {
-      const ceil = r.ceiling != null ? `, x ceiling (streaming pass over the same bytes) ${f(r.ceiling)}` : '';
+      const ceil = r.ceiling != null ? `, x ceiling (16-bit stream pass over the same bytes) ${f(r.ceiling)}` : '';
       console.log(`  [${env.padEnd(8)}] ${r.case.padEnd(w)}  ${time(r.aMs)} vs ${time(r.bMs)}  ratio ${f(r.ratio)}${ceil}`);
     }
   }
