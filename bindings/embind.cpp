@@ -195,6 +195,13 @@ EMSCRIPTEN_KEEPALIVE int rope_wasm_apply_qk(uintptr_t h, uintptr_t q, double q_l
 
 EMSCRIPTEN_KEEPALIVE void rope_wasm_stream(uintptr_t x, double n, float a, float b) { streamAxpb(x, n, a, b); }
 
+// The strided ceiling: rope_stream_pass_strided (fused-QKV and MLA views).
+EMSCRIPTEN_KEEPALIVE int rope_wasm_stream_strided(uintptr_t x, double runs, double run_length, double stride, float a,
+                                                  float b) {
+  return static_cast<int>(rope_stream_pass_strided(reinterpret_cast<float*>(x), static_cast<size_t>(runs),
+                                                   static_cast<size_t>(run_length), static_cast<size_t>(stride), a, b));
+}
+
 // The 16-bit ceiling: rope_stream_pass16 over `n` elements of dtype (rope_dtype) at x.
 EMSCRIPTEN_KEEPALIVE int rope_wasm_stream16(uintptr_t x, double n, int dtype, float a, float b) {
   return static_cast<int>(rope_stream_pass16(reinterpret_cast<void*>(x), static_cast<size_t>(n), dtype, a, b));

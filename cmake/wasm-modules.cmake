@@ -18,7 +18,7 @@ set(ROPE_LINK_FLAGS
   -sTOTAL_STACK=262144
   -sFILESYSTEM=0
   -sDYNAMIC_EXECUTION=0
-  -sEXPORTED_FUNCTIONS=_malloc,_memalign,_free,_rope_wasm_apply,_rope_wasm_apply_qk,_rope_wasm_stream,_rope_wasm_apply_view,_rope_wasm_apply_dense,_rope_wasm_apply_qk_dense,_rope_wasm_apply_qkv,_rope_wasm_stream16
+  -sEXPORTED_FUNCTIONS=_malloc,_memalign,_free,_rope_wasm_apply,_rope_wasm_apply_qk,_rope_wasm_stream,_rope_wasm_apply_view,_rope_wasm_apply_dense,_rope_wasm_apply_qk_dense,_rope_wasm_apply_qkv,_rope_wasm_stream16,_rope_wasm_stream_strided
   -sEXPORTED_RUNTIME_METHODS=HEAPU8,HEAPU16,HEAP32,HEAPU32,HEAPF32,HEAPF64
   --bind
 )

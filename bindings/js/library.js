@@ -215,4 +215,17 @@ export class RopeLibrary {
     const status = this.#module._rope_wasm_stream16(ptr, buffer.length, dtype === 'float16' ? 1 : 2, a, b);
     if (status !== 0) throwStatus(status, '_streamPass');
   }
+
+  /**
+   * @internal Benchmarks: the same pass over `runs` runs of `runLength` floats of a float32
+   * buffer, run r starting at element offset + r * stride (a strided view's elements).
+   */
+  _streamPassStrided(buffer, { offset, runs, runLength, stride }, a, b) {
+    const ptr = RopeBuffer._addressIn(buffer, this, 'buffer');
+    if (buffer.dtype !== 'float32' || offset + (runs - 1) * stride + runLength > buffer.length) {
+      fail('LENGTH_INVALID', 'buffer', 'must be a float32 buffer holding every run of _streamPassStrided', buffer);
+    }
+    const status = this.#module._rope_wasm_stream_strided(ptr + 4 * offset, runs, runLength, stride, a, b);
+    if (status !== 0) throwStatus(status, '_streamPassStrided');
+  }
 }

@@ -361,6 +361,10 @@ rope_status rope_stream_pass(float* x, size_t length, float a, float b);
  * even: the conversions a 16-bit rotation needs, over the same bytes, in one pass. */
 rope_status rope_stream_pass16(void* x, size_t length, int32_t dtype, float a, float b);
 
+/* The ceiling of a strided view: the same pass over `runs` runs of `run_length` floats, run
+ * r starting at x + r * stride (the elements a fused-QKV or MLA view rotates). */
+rope_status rope_stream_pass_strided(float* x, size_t runs, size_t run_length, size_t stride, float a, float b);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

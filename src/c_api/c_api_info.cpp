@@ -153,6 +153,16 @@ extern "C" rope_status rope_stream_pass16(void* x, size_t length, int32_t dtype,
   return ROPE_OK;
 }
 
+extern "C" rope_status rope_stream_pass_strided(float* x, size_t runs, size_t run_length, size_t stride, float a,
+                                                float b) {
+  if (runs == 0 || run_length == 0) return ROPE_OK;
+  if (x == nullptr) return ROPE_NULL_POINTER;
+  if (stride < run_length) return ROPE_STRIDE_INVALID;
+  if (runs - 1 > (std::numeric_limits<size_t>::max() / sizeof(float) - run_length) / stride) return ROPE_SIZE_OVERFLOW;
+  for (size_t r = 0; r < runs; ++r) rope::stream_axpb(x + r * stride, run_length, a, b);
+  return ROPE_OK;
+}
+
 extern "C" rope_status rope_cos_sin_cache(rope_t* rope, int64_t start, size_t count, double seq_len, float* cos_out,
                                           float* sin_out) {
   if (rope == nullptr) return ROPE_NULL_POINTER;

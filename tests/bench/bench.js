@@ -195,7 +195,8 @@ if (viewEnvs.length) {
   for (const { env, rows } of viewEnvs) {
     for (const r of rows) {
       const ceil = r.ceiling != null ? `, x ceiling (16-bit stream pass over the same bytes) ${f(r.ceiling)}` : '';
-      console.log(`  [${env.padEnd(8)}] ${r.case.padEnd(w)}  ${time(r.aMs)} vs ${time(r.bMs)}  ratio ${f(r.ratio)}${ceil}`);
+      const floor = r.floor != null ? `; floor ${f(r.floor)} (${r.floorWhat})` : '';
+      console.log(`  [${env.padEnd(8)}] ${r.case.padEnd(w)}  ${time(r.aMs)} vs ${time(r.bMs)}  ratio ${f(r.ratio)}${ceil}${floor}`);
     }
   }
   console.log('targets');

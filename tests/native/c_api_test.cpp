@@ -653,6 +653,19 @@ TEST(CApi, StreamPassIsTheCores) {
   EXPECT_TRUE(same_bits(x, y));
 }
 
+TEST(CApi, StridedStreamPassTouchesOnlyItsRuns) {
+  std::vector<float> x = random_floats(100, 5), y = x;
+  ASSERT_EQ(rope_stream_pass_strided(x.data() + 3, 4, 5, 20, 1.5f, -0.25f), ROPE_OK);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const bool in_run = i >= 3 && (i - 3) / 20 < 4 && (i - 3) % 20 < 5;
+    EXPECT_EQ(x[i], in_run ? y[i] * 1.5f - 0.25f : y[i]) << i;
+  }
+  EXPECT_EQ(rope_stream_pass_strided(x.data(), 4, 5, 4, 1, 0), ROPE_STRIDE_INVALID);  // runs overlap
+  EXPECT_EQ(rope_stream_pass_strided(nullptr, 4, 5, 20, 1, 0), ROPE_NULL_POINTER);
+  EXPECT_EQ(rope_stream_pass_strided(x.data(), SIZE_MAX / 2, 5, 20, 1, 0), ROPE_SIZE_OVERFLOW);
+  EXPECT_EQ(rope_stream_pass_strided(x.data(), 0, 5, 20, 1, 0), ROPE_OK);
+}
+
 }  // namespace
 
 TEST(CApi, ShiftMovesEveryTokenBySameOffsetFromStarts) {
