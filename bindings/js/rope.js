@@ -19,17 +19,18 @@ const APPLY_QK_KEYS = [...APPLY_KEYS, 'numKvHeads', ...K_VIEW_KEYS];
 const APPLY_QKV_KEYS = ['numHeads', 'numKvHeads', 'positions', 'order', 'inverse', 'seqLen', ...VIEW_KEYS];
 const SHIFT_KEYS = ['numHeads', 'fromPositions', 'toPositions', 'order', 'seqLen', ...VIEW_KEYS];
 
-// What checkApplyKeys / checkQKVKeys find among the options besides the per-call keys:
+// What checkCallKeys finds among the options besides the per-call keys:
 // nothing, dtype alone (the 16-bit inline paths take it), or another view option.
 const NO_VIEW = 0;
 const DTYPE_ONLY = 1;
 const VIEW = 2;
 
-// checkKeys(options, APPLY_KEYS or APPLY_QK_KEYS) for the per-call path; returns NO_VIEW,
-// DTYPE_ONLY or VIEW (strides, batch, ...). A switch compares each key with constants
-// (measured 7 ns for a two-key object, against 13 ns for a search of the list); any other
-// key goes to checkKeys, which reports it. Keep in step with the lists.
-function checkApplyKeys(options, qk) {
+// checkKeys(options, keys) for the per-call paths (keys: APPLY_KEYS, APPLY_QK_KEYS or
+// APPLY_QKV_KEYS; kv: whether numKvHeads is among them); returns NO_VIEW, DTYPE_ONLY or VIEW
+// (strides, batch, ...). A switch compares each key with constants (measured 7 ns for a
+// two-key object, against 13 ns for a search of the list); any other key goes to checkKeys,
+// which reports it. Keep in step with the lists.
+function checkCallKeys(options, keys, kv) {
   let view = NO_VIEW;
   for (const key in options) {
     switch (key) {
@@ -43,34 +44,10 @@ function checkApplyKeys(options, qk) {
         if (view === NO_VIEW) view = DTYPE_ONLY;
         break;
       case 'numKvHeads':
-        if (qk) break;
-        checkKeys(options, APPLY_KEYS, 'options');
-        return view;
+        if (kv) break;
+      // falls through: checkKeys reports numKvHeads where the call has none
       default:
-        checkKeys(options, qk ? APPLY_QK_KEYS : APPLY_KEYS, 'options');
-        view = VIEW;
-    }
-  }
-  return view;
-}
-
-// checkKeys(options, APPLY_QKV_KEYS) the same way, for applyQKV.
-function checkQKVKeys(options) {
-  let view = NO_VIEW;
-  for (const key in options) {
-    switch (key) {
-      case 'numHeads':
-      case 'numKvHeads':
-      case 'positions':
-      case 'order':
-      case 'inverse':
-      case 'seqLen':
-        break;
-      case 'dtype':
-        if (view === NO_VIEW) view = DTYPE_ONLY;
-        break;
-      default:
-        checkKeys(options, APPLY_QKV_KEYS, 'options');
+        checkKeys(options, keys, 'options');
         view = VIEW;
     }
   }
@@ -297,7 +274,7 @@ export class Rope {
   apply(x, options) {
     this.#check('apply');
     checkObject(options, 'options');
-    const view = checkApplyKeys(options, false);
+    const view = checkCallKeys(options, APPLY_KEYS, false);
     if (view !== NO_VIEW || isSixteenBit(x)) {
       if (view === VIEW || !this.#apply16(x, options)) this.#applyView('apply', x, null, options, false);
       return;
@@ -450,7 +427,7 @@ export class Rope {
   applyQK(q, k, options) {
     this.#check('applyQK');
     checkObject(options, 'options');
-    const view = checkApplyKeys(options, true);
+    const view = checkCallKeys(options, APPLY_QK_KEYS, true);
     if (view !== NO_VIEW || isSixteenBit(q) || isSixteenBit(k)) {
       if (view === VIEW || !this.#applyQK16(q, k, options)) this.#applyView('applyQK', q, k, options, false);
       return;
@@ -607,7 +584,7 @@ export class Rope {
     // The decode/prefill call (a RopeBuffer of any dtype, options.dtype at most equal to
     // its own, token-major, a start position, head counts and nothing else) checked inline:
     // one core call (rope_apply_qkv), no intermediate objects.
-    const view = checkQKVKeys(options);
+    const view = checkCallKeys(options, APPLY_QKV_KEYS, true);
     const h = options.numHeads ?? this.#cfg.numHeads ?? undefined;
     const kh = options.numKvHeads ?? this.#cfg.numKvHeads ?? undefined;
     const p = options.positions;

@@ -93,6 +93,18 @@ __attribute__((noinline)) void scalar_pairs(uint16_t* p, size_t gap, size_t step
   }
 }
 
+// Calls head(v, cs, sn) for every vector of the block: v its first element, cs / sn its
+// token's cos and sin (`pairs` each).
+template <typename Head>
+inline void for_each_vector(const KernelLoopOf<uint16_t>& a, size_t pairs, Head head) {
+  for (size_t t = 0; t < a.tokens; ++t) {
+    const float* cs = a.rows[t];
+    const float* sn = cs + pairs;
+    uint16_t* v = a.x + t * a.token_stride;
+    for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) head(v, cs, sn);
+  }
+}
+
 // Chooses the variant for a 16-bit type: Kernel<C> for C = Bf16 or F16.
 template <template <class> class Kernel>
 Kernel16VariantFn select_16bit(DType type, int pairs, bool inverse, bool scaled) {

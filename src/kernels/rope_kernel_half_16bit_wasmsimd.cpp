@@ -23,22 +23,17 @@ struct Half16 {
       const KernelLoopOf<uint16_t> a(args);
       const size_t pairs = kP > 0 ? static_cast<size_t>(kP) : static_cast<size_t>(run_time_pairs);
       const size_t vec_end = pairs & ~static_cast<size_t>(7);
-      for (size_t t = 0; t < a.tokens; ++t) {
-        const float* cs = a.rows[t];
-        const float* sn = cs + pairs;
-        uint16_t* v = a.x + t * a.token_stride;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) {
-          if constexpr (kP > 0) {
-            ROPE_UNROLL
-            for (size_t i = 0; i < static_cast<size_t>(kP); i += 8) step(v + i, kP, cs + i, sn + i, a);
-          } else {
-            ROPE_NO_UNROLL
-            for (size_t i = 0; i < vec_end; i += 8) step(v + i, pairs, cs + i, sn + i, a);
-            if (vec_end < pairs)
-              scalar_pairs<C, kInverse>(v + vec_end, pairs, 1, pairs - vec_end, cs + vec_end, sn + vec_end, a.scale);
-          }
+      for_each_vector(a, pairs, [&](uint16_t* v, const float* cs, const float* sn) {
+        if constexpr (kP > 0) {
+          ROPE_UNROLL
+          for (size_t i = 0; i < static_cast<size_t>(kP); i += 8) step(v + i, kP, cs + i, sn + i, a);
+        } else {
+          ROPE_NO_UNROLL
+          for (size_t i = 0; i < vec_end; i += 8) step(v + i, pairs, cs + i, sn + i, a);
+          if (vec_end < pairs)
+            scalar_pairs<C, kInverse>(v + vec_end, pairs, 1, pairs - vec_end, cs + vec_end, sn + vec_end, a.scale);
         }
-      }
+      });
     }
 
     // Pairs i..i+7 of one head: lo points at element i, lo + pairs at its partner.

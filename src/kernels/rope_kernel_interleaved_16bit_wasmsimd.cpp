@@ -22,22 +22,17 @@ struct Interleaved16 {
       const KernelLoopOf<uint16_t> a(args);
       const size_t pairs = kP > 0 ? static_cast<size_t>(kP) : static_cast<size_t>(run_time_pairs);
       const size_t vec_end = pairs & ~static_cast<size_t>(3);
-      for (size_t t = 0; t < a.tokens; ++t) {
-        const float* cs = a.rows[t];
-        const float* sn = cs + pairs;
-        uint16_t* v = a.x + t * a.token_stride;
-        for (size_t h = 0; h < a.heads; ++h, v += a.head_stride) {
-          if constexpr (kP > 0) {
-            ROPE_UNROLL
-            for (size_t i = 0; i < static_cast<size_t>(kP); i += 4) step(v + 2 * i, cs + i, sn + i, a);
-          } else {
-            ROPE_NO_UNROLL
-            for (size_t i = 0; i < vec_end; i += 4) step(v + 2 * i, cs + i, sn + i, a);
-            if (vec_end < pairs)
-              scalar_pairs<C, kInverse>(v + 2 * vec_end, 1, 2, pairs - vec_end, cs + vec_end, sn + vec_end, a.scale);
-          }
+      for_each_vector(a, pairs, [&](uint16_t* v, const float* cs, const float* sn) {
+        if constexpr (kP > 0) {
+          ROPE_UNROLL
+          for (size_t i = 0; i < static_cast<size_t>(kP); i += 4) step(v + 2 * i, cs + i, sn + i, a);
+        } else {
+          ROPE_NO_UNROLL
+          for (size_t i = 0; i < vec_end; i += 4) step(v + 2 * i, cs + i, sn + i, a);
+          if (vec_end < pairs)
+            scalar_pairs<C, kInverse>(v + 2 * vec_end, 1, 2, pairs - vec_end, cs + vec_end, sn + vec_end, a.scale);
         }
-      }
+      });
     }
 
     // Pairs i..i+3 of one head, p at element 2i.

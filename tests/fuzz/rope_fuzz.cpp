@@ -1086,7 +1086,10 @@ void check_view(const Rope* r, const Ref& ref, const std::vector<double>& freq, 
           const uint16_t* out = static_cast<const uint16_t*>(buf.p);
           for (size_t i = 0; i < rd; ++i) {
             const uint16_t want = narrow(v.dtype, shadow[e0 + i]);
-            if (out[e0 + i] != want) {
+            // NaN stays NaN; its sign and payload are not part of the contract (they follow
+            // the instructions a compiler picks, and wasm leaves them nondeterministic).
+            const bool both_nan = std::isnan(shadow[e0 + i]) && std::isnan(widen(v.dtype, out[e0 + i]));
+            if (out[e0 + i] != want && !both_nan) {
               dump(r);
               uint16_t in16;
               std::memcpy(&in16, &buf.before[2 * (e0 + i)], 2);
