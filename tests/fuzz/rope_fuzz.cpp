@@ -1958,6 +1958,8 @@ void do_c_misuse(FuzzedDataProvider& f, rope_t* ch, const RopeConfig& config) {
       check(rope_rerotate(ch, x, len, &p, 1, 2) == ROPE_SIZE_OVERFLOW, "overflow: rerotate");
       check(rope_apply_qk(ch, x, 2, x + 2, len, &p) == ROPE_SIZE_OVERFLOW, "overflow: apply_qk");
       check(rope_stream_pass(x, len, 1, 0) == ROPE_SIZE_OVERFLOW, "overflow: stream_pass");
+      if (len > kMax / 2) check(rope_stream_pass16(x, len, ROPE_DTYPE_FLOAT16, 1, 0) == ROPE_SIZE_OVERFLOW, "overflow: stream_pass16");
+      check(rope_stream_pass_strided(x, len, 1, 2, 1, 0) == ROPE_SIZE_OVERFLOW, "overflow: stream_pass_strided");
       break;
     }
     case 4: {  // overlapping q and k
@@ -2004,6 +2006,44 @@ void do_c_misuse(FuzzedDataProvider& f, rope_t* ch, const RopeConfig& config) {
                 ROPE_NULL_POINTER, "NULL q and k, one token");
       check(rope_stream_pass(nullptr, 0, 1, 0) == ROPE_OK && rope_stream_pass(nullptr, 1, 1, 0) == ROPE_NULL_POINTER,
             "stream_pass NULL");
+      check(rope_stream_pass16(nullptr, 1, ROPE_DTYPE_BFLOAT16, 1, 0) == ROPE_NULL_POINTER, "stream_pass16 NULL");
+      check(rope_stream_pass_strided(nullptr, 1, 1, 1, 1, 0) == ROPE_NULL_POINTER, "stream_pass_strided NULL");
+      // The benchmarks' 16-bit and strided passes on random elements: exactly the scalar
+      // formula (NaN stays NaN), nothing outside the runs written.
+      const size_t n = f.ConsumeIntegralInRange<size_t>(1, 80);
+      const int32_t dt = f.ConsumeIntegralInRange<int32_t>(-1, 3);
+      const float a = f.ConsumeFloatingPoint<float>(), b = f.ConsumeFloatingPoint<float>();
+      uint16_t* h = alloc_exact<uint16_t>(n);
+      for (size_t i = 0; i < n; ++i) h[i] = f.ConsumeIntegral<uint16_t>();
+      std::vector<uint16_t> h0(h, h + n);
+      const rope_status st = rope_stream_pass16(h, n, dt, a, b);
+      if (dt != ROPE_DTYPE_FLOAT16 && dt != ROPE_DTYPE_BFLOAT16) {
+        check(st == ROPE_DTYPE_INVALID && std::memcmp(h, h0.data(), 2 * n) == 0, "stream_pass16: bad dtype", dt);
+      } else {
+        check(st == ROPE_OK, "stream_pass16", code(st));
+        const DType t = static_cast<DType>(dt);
+        for (size_t i = 0; i < n; ++i) {
+          const float w = t == DType::kBFloat16 ? bf16_to_f32(h0[i]) : f16_to_f32(h0[i]);
+          const float y = w * a + b;
+          const uint16_t want = t == DType::kBFloat16 ? f32_to_bf16(y) : f32_to_f16(y);
+          const float got = t == DType::kBFloat16 ? bf16_to_f32(h[i]) : f16_to_f32(h[i]);
+          check(h[i] == want || (std::isnan(y) && std::isnan(got)), "stream_pass16: element", static_cast<long long>(i));
+        }
+      }
+      std::free(h);
+      const size_t run = f.ConsumeIntegralInRange<size_t>(1, 8), stride = f.ConsumeIntegralInRange<size_t>(run, 12);
+      const size_t runs = f.ConsumeIntegralInRange<size_t>(1, 6);
+      const size_t len = (runs - 1) * stride + run;
+      float* s = alloc_exact<float>(len);
+      for (size_t i = 0; i < len; ++i) s[i] = static_cast<float>(i) * 0.25f - 1.0f;
+      check(rope_stream_pass_strided(s, runs, run, stride, a, b) == ROPE_OK, "stream_pass_strided");
+      for (size_t i = 0; i < len; ++i) {
+        const float x0 = static_cast<float>(i) * 0.25f - 1.0f;
+        const float want = i % stride < run ? x0 * a + b : x0;
+        check(std::memcmp(&s[i], &want, 4) == 0 || (std::isnan(want) && std::isnan(s[i])), "stream_pass_strided: element",
+              static_cast<long long>(i));
+      }
+      std::free(s);
       break;
     }
     default: {  // the introspection values are the core's
