@@ -175,6 +175,29 @@ for (const { env, rows } of envs) {
   }
 }
 
+// ---- the same kernel loop's 16-bit, MLA and fused-QKV cases (inside wasm, no JS call) ----
+if (wasmLoop.size) {
+  const w = (k) => wasmLoop.get(k);
+  const rows = [];
+  for (const s of ['decode', 'prefill']) {
+    for (const t of ['bf16', 'fp16']) {
+      if (!wasmLoop.has(`${s}/half ${t}`)) continue;
+      rows.push(`${s} ${t}: rotation ${time(w(`${s}/half ${t}`))}, the 16-bit stream pass alone ${time(w(`${s}/stream ${t}`))}, ` +
+        `float32 rotation ${time(w(`${s}/half`))} (rotation / float32 ${f(w(`${s}/half ${t}`) / w(`${s}/half`))}, stream pass alone / float32 ${f(w(`${s}/stream ${t}`) / w(`${s}/half`))})`);
+    }
+  }
+  if (wasmLoop.has('mla/strided')) {
+    rows.push(`MLA slice / contiguous: rotation ${f(w('mla/strided') / w('mla/contiguous'))}, stream pass over the same elements ${f(w('mla/stream strided') / w('mla/stream contiguous'))}`);
+  }
+  if (wasmLoop.has('qkv/fused')) {
+    rows.push(`fused QKV / separate q, k: rotation ${f(w('qkv/fused') / w('qkv/separate'))}, stream pass over the same elements ${f(w('qkv/stream fused') / w('qkv/stream separate'))} (repeated calls on one buffer: caches stay warm)`);
+  }
+  if (rows.length) {
+    console.log('\nwasm kernel loop (Node, inside wasm): 16-bit tensors and strided views');
+    for (const r of rows) console.log(`  ${r}`);
+  }
+}
+
 // ---- M-RoPE against 1-D RoPE on the same tensor (paired samples) ----
 if (mropeEnvs.length) {
   console.log('\nM-RoPE (SIMD build, RopeBuffers; paired samples: M-RoPE call / 1-D RoPE call on the same tensor)');
