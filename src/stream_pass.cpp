@@ -91,6 +91,10 @@ void simd_axpb16(uint16_t* x, size_t n, float a, float b) {
 
 }  // namespace
 
+void stream_axpb_strided(float* x, size_t runs, size_t run_length, size_t stride, float a, float b) {
+  for (size_t r = 0; r < runs; ++r) stream_axpb(x + r * stride, run_length, a, b);
+}
+
 void stream_axpb16(DType type, uint16_t* x, size_t n, float a, float b) {
 #if ROPE_HAVE_SIMD128
   type == DType::kBFloat16 ? simd_axpb16<DType::kBFloat16>(x, n, a, b) : simd_axpb16<DType::kFloat16>(x, n, a, b);

@@ -12,6 +12,8 @@
 namespace rope {
 
 void stream_axpb(float* x, size_t n, float a, float b);
+// The same pass over `runs` runs of `run_length` floats, run r at x + r * stride.
+void stream_axpb_strided(float* x, size_t runs, size_t run_length, size_t stride, float a, float b);
 void stream_axpb16(DType type, uint16_t* x, size_t n, float a, float b);
 
 }  // namespace rope

@@ -159,7 +159,7 @@ extern "C" rope_status rope_stream_pass_strided(float* x, size_t runs, size_t ru
   if (x == nullptr) return ROPE_NULL_POINTER;
   if (stride < run_length) return ROPE_STRIDE_INVALID;
   if (runs - 1 > (std::numeric_limits<size_t>::max() / sizeof(float) - run_length) / stride) return ROPE_SIZE_OVERFLOW;
-  for (size_t r = 0; r < runs; ++r) rope::stream_axpb(x + r * stride, run_length, a, b);
+  rope::stream_axpb_strided(x, runs, run_length, stride, a, b);
   return ROPE_OK;
 }
 

@@ -8,7 +8,8 @@
 // (zero, subnormal, overflow), bf16 NaN results. A caller then redoes that group of eight
 // with the scalar conversions, so every input still gets the exact scalar result.
 //
-// Why these recipes and not XNNPACK's general ones (/work/shared/notes/interop.md §1.3):
+// Why these recipes and not XNNPACK's general ones (src/f32-f16-vcvt/gen/f32-f16-vcvt-wasmsimd-u8.c,
+// src/f16-f32-vcvt/gen/f16-f32-vcvt-wasmsimd-int16-u16.c in google/XNNPACK):
 // they take about half the instructions (fp16 narrowing: 6 integer ops per 4 lanes plus a
 // shared range check, against ~16 for the general f32 -> f16 recipe), and the exceptional
 // lanes, which the general recipes pay for on every vector, are taken out by one test per

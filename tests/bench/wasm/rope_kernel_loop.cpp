@@ -108,9 +108,7 @@ int main() {
     rope::ViewCall call;
     const double strided = median_ns([&] { rope::rope_apply_view(r, wide.data(), wide.size(), vw, call); });
     const double dense = median_ns([&] { rope::rope_apply_view(r, slim.data(), slim.size(), vs, call); });
-    const double stream_strided = median_ns([&] {
-      for (size_t v = 0; v < vectors; ++v) rope::stream_axpb(wide.data() + v * 192 + 128, 64, 0.999f, 0.001f);
-    });
+    const double stream_strided = median_ns([&] { rope::stream_axpb_strided(wide.data() + 128, vectors, 64, 192, 0.999f, 0.001f); });
     const double stream_dense = median_ns([&] { rope::stream_axpb(slim.data(), slim.size(), 0.999f, 0.001f); });
     std::printf("{\"size\":\"mla\",\"layout\":\"strided\",\"ns\":%.1f}\n", strided);
     std::printf("{\"size\":\"mla\",\"layout\":\"contiguous\",\"ns\":%.1f}\n", dense);
@@ -144,9 +142,7 @@ int main() {
     p.start = 100;
     const double f = median_ns([&] { rope::rope_apply_qk_view(r, fused.data(), fused.size(), qv, fused.data(), fused.size(), kv, call); });
     const double sep = median_ns([&] { rope::rope_apply_qk(r, q.data(), q.size(), k.data(), k.size(), p); });
-    const double stream_fused = median_ns([&] {
-      for (size_t t = 0; t < tokens; ++t) rope::stream_axpb(fused.data() + t * row, 40 * 128, 0.999f, 0.001f);
-    });
+    const double stream_fused = median_ns([&] { rope::stream_axpb_strided(fused.data(), tokens, 40 * 128, row, 0.999f, 0.001f); });
     const double stream_sep = median_ns([&] {
       rope::stream_axpb(q.data(), q.size(), 0.999f, 0.001f);
       rope::stream_axpb(k.data(), k.size(), 0.999f, 0.001f);
